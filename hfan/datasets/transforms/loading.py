@@ -1,0 +1,82 @@
+"""Loading a frame with its flow image, and binary masks."""
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine import fileio
+
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import TRANSFORMS
+
+
+def read_image(path: str, backend_args=None, flag: str = 'color',
+               backend: str = 'cv2') -> np.ndarray:
+    """Read an image, raising an error that names the file if it cannot."""
+    try:
+        img_bytes = fileio.get(path, backend_args=backend_args)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'image file not found: {path}') from None
+    img = mmcv.imfrombytes(img_bytes, flag=flag, backend=backend)
+    if img is None:
+        raise ValueError(f'cannot decode image {path} (corrupt or not an '
+                         'image file)')
+    return img
+
+
+@TRANSFORMS.register_module()
+class LoadFrameAndFlow(BaseTransform):
+    """Load ``img_path`` and ``flow_path`` into one (H, W, 6) uint8 ``img``.
+
+    The frame comes first (channels 0-2), the flow image second (3-5), both
+    BGR as OpenCV decodes them. Every later geometric transform then moves
+    frame and flow identically. Frame and flow must have the same size.
+
+    Required keys: ``img_path``, ``flow_path``.
+    Added keys: ``img``, ``img_shape``, ``ori_shape``.
+    """
+
+    def __init__(self, imdecode_backend: str = 'cv2', backend_args=None):
+        self.imdecode_backend = imdecode_backend
+        self.backend_args = backend_args
+
+    def transform(self, results: dict) -> dict:
+        if 'flow_path' not in results:
+            raise KeyError(
+                f'LoadFrameAndFlow: sample {results.get("img_path")} has no '
+                '"flow_path"; use VOSDataset (or set it for inference)')
+        frame = read_image(results['img_path'], self.backend_args,
+                           backend=self.imdecode_backend)
+        flow = read_image(results['flow_path'], self.backend_args,
+                          backend=self.imdecode_backend)
+        if frame.shape != flow.shape:
+            raise ValueError(
+                f'frame {results["img_path"]} is {frame.shape[1]}x'
+                f'{frame.shape[0]} but its flow image {results["flow_path"]} '
+                f'is {flow.shape[1]}x{flow.shape[0]}; they must have the '
+                'same size')
+        img = np.concatenate([frame, flow], axis=2)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self):
+        return (f'{self.__class__.__name__}(imdecode_backend='
+                f'{self.imdecode_backend!r})')
+
+
+@TRANSFORMS.register_module()
+class LoadBinaryAnnotations(LoadAnnotations):
+    """MMSeg's ``LoadAnnotations`` for binary object masks.
+
+    Any nonzero pixel is the object (label 1), so 0/1, 0/255 and palette
+    masks with several object ids all give the same {0, 1} map.
+    """
+
+    def _load_seg_map(self, results: dict) -> None:
+        try:
+            super()._load_seg_map(results)
+        except (FileNotFoundError, AttributeError) as err:
+            raise FileNotFoundError(
+                f'cannot read mask {results.get("seg_map_path")}: {err}'
+            ) from err
+        results['gt_seg_map'] = (results['gt_seg_map'] > 0).astype(np.uint8)

@@ -1,0 +1,37 @@
+"""Parameter-free fusions of the ablation: one stream alone, or both summed."""
+from torch import Tensor, nn
+
+from mmseg.registry import MODELS
+
+
+@MODELS.register_module()
+class FrameStream(nn.Module):
+    """``select_method='im'``: keep the frame features, ignore the flow."""
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__()
+
+    def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
+        return frame
+
+
+@MODELS.register_module()
+class FlowStream(nn.Module):
+    """``select_method='fw'``: keep the flow features, ignore the frame."""
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__()
+
+    def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
+        return flow
+
+
+@MODELS.register_module()
+class SumFusion(nn.Module):
+    """``select_method='base'``: the baseline, frame + flow features."""
+
+    def __init__(self, channels: int, **kwargs):
+        super().__init__()
+
+    def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
+        return frame + flow

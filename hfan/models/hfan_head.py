@@ -1,0 +1,114 @@
+"""The HFAN decode head: per-level frame/flow fusion + SegFormer's MLP decoder."""
+from typing import List, Sequence
+
+import torch
+from mmcv.cnn import ConvModule
+from torch import Tensor, nn
+
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from .dual_stream_encoder import split_streams
+from .fusion import FUSION_BY_METHOD
+
+
+@MODELS.register_module()
+class HFANHead(BaseDecodeHead):
+    """HFAN head (Pei et al., ECCV 2022) on dual-stream features.
+
+    For each backbone level the (2B, C_i, h_i, w_i) feature is split into its
+    frame and flow halves and fused by the module that ``select_method``
+    chooses (see ``FUSION_BY_METHOD``): ``im``/``fw`` keep one stream,
+    ``base`` sums them, ``fam`` aligns them (FAM), ``fat`` weights them
+    adaptively (FAT) and ``hfan`` does both. All variants share one decoder,
+    SegFormer's all-MLP head: a linear projection of every fused level to
+    ``channels`` (E), bilinear upsampling to the first level's size,
+    concatenation in the order [c4, c3, c2, c1], a 1x1 conv-norm-ReLU back
+    to E, dropout and the 1x1 classifier (``conv_seg``).
+
+    Args:
+        select_method (str): One of 'im', 'fw', 'base', 'fam', 'fat', 'hfan'.
+        fusion_inner_channels (int): Inner width of FAM/FAT (published: 16).
+        fusion_norm_cfg (dict): Norm inside FAM/FAT (published: plain BN).
+        interpolate_mode (str): Upsampling mode of the levels.
+        **kwargs: ``BaseDecodeHead`` arguments; ``in_channels`` lists the four
+            backbone widths and ``channels`` is the embedding width E.
+
+    Shapes:
+        inputs: 4 tensors (2B, C_i, H/s_i, W/s_i), frames then flows
+        output: (B, num_classes, H/s_1, W/s_1) logits
+    """
+
+    def __init__(self,
+                 select_method: str = 'hfan',
+                 fusion_inner_channels: int = 16,
+                 fusion_norm_cfg: dict = dict(type='BN'),
+                 interpolate_mode: str = 'bilinear',
+                 **kwargs):
+        if select_method not in FUSION_BY_METHOD:
+            raise ValueError(
+                f'unknown select_method {select_method!r}; choose one of '
+                f'{sorted(FUSION_BY_METHOD)} (im: frame only, fw: flow only, '
+                'base: sum, fam: alignment, fat: adaptation, hfan: both)')
+        kwargs.setdefault('input_transform', 'multiple_select')
+        super().__init__(**kwargs)
+        self.select_method = select_method
+        self.interpolate_mode = interpolate_mode
+        self.fusions = nn.ModuleList(
+            MODELS.build(
+                dict(
+                    type=FUSION_BY_METHOD[select_method],
+                    channels=channels,
+                    inner_channels=fusion_inner_channels,
+                    norm_cfg=fusion_norm_cfg)) for channels in self.in_channels)
+        # SegFormer's per-level "MLP" is a linear layer on the tokens, i.e. a
+        # 1x1 convolution with bias and no norm/activation.
+        self.projections = nn.ModuleList(
+            nn.Conv2d(channels, self.channels, 1)
+            for channels in self.in_channels)
+        self.fusion_conv = ConvModule(
+            self.channels * len(self.in_channels),
+            self.channels,
+            1,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=self.norm_cfg,
+            act_cfg=self.act_cfg)
+
+    def _check_inputs(self, inputs: Sequence[Tensor]) -> None:
+        for level, (feat, expected) in enumerate(
+                zip(inputs, self.in_channels)):
+            if feat.size(1) != expected:
+                got = [f.size(1) for f in inputs]
+                raise ValueError(
+                    f'HFANHead level {level + 1} expects {expected} channels '
+                    f'but the backbone gives {feat.size(1)}: decode_head.'
+                    f'in_channels={list(self.in_channels)} does not match '
+                    f'the backbone widths {got}. Set decode_head.in_channels '
+                    f'to {got} (e.g. MiT-b0: [32, 64, 160, 256]; '
+                    'MiT-b1..b5: [64, 128, 320, 512]).')
+
+    def fuse_levels(self, inputs: Sequence[Tensor]) -> List[Tensor]:
+        """Fuse the frame and flow halves of every level: 4 x (B, C_i, h, w)."""
+        inputs = self._transform_inputs(inputs)
+        self._check_inputs(inputs)
+        return [
+            fusion(*split_streams(feat))
+            for fusion, feat in zip(self.fusions, inputs)
+        ]
+
+    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
+        fused = self.fuse_levels(inputs)
+        size = fused[0].shape[2:]
+        projected = []
+        for projection, feat in zip(self.projections, fused):
+            feat = projection(feat)
+            if feat.shape[2:] != size:
+                feat = resize(
+                    feat,
+                    size=size,
+                    mode=self.interpolate_mode,
+                    align_corners=self.align_corners)
+            projected.append(feat)
+        # SegFormer concatenates the deepest level first: [c4, c3, c2, c1].
+        out = self.fusion_conv(torch.cat(projected[::-1], dim=1))
+        return self.cls_seg(out)

@@ -1,0 +1,57 @@
+"""SegFormer's Mix Transformer with the LayerNorm settings of its release."""
+from mmseg.models.backbones import MixVisionTransformer
+from mmseg.registry import MODELS
+
+# Stage widths/depths of the released MiT variants (SegFormer, Xie et al. 2021).
+MIT_SETTINGS = {
+    'b0': dict(embed_dims=32, num_layers=[2, 2, 2, 2]),
+    'b1': dict(embed_dims=64, num_layers=[2, 2, 2, 2]),
+    'b2': dict(embed_dims=64, num_layers=[3, 4, 6, 3]),
+    'b3': dict(embed_dims=64, num_layers=[3, 4, 18, 3]),
+    'b4': dict(embed_dims=64, num_layers=[3, 8, 27, 3]),
+    'b5': dict(embed_dims=64, num_layers=[3, 6, 40, 3]),
+}
+MIT_NUM_HEADS = [1, 2, 5, 8]
+
+
+def mit_channels(arch: str):
+    """Output channels of the four stages of MiT-``arch`` (e.g. 'b1')."""
+    if arch not in MIT_SETTINGS:
+        raise ValueError(f'unknown MiT arch {arch!r}; choose one of '
+                         f'{sorted(MIT_SETTINGS)}')
+    dims = MIT_SETTINGS[arch]['embed_dims']
+    return tuple(dims * h for h in MIT_NUM_HEADS)
+
+
+@MODELS.register_module()
+class OriginalMixVisionTransformer(MixVisionTransformer):
+    """MMSeg's ``MixVisionTransformer`` with the original release's norm eps.
+
+    MMSeg 1.x builds every LayerNorm of MiT with one ``norm_cfg`` (eps 1e-6),
+    while SegFormer's release (and so every HFAN checkpoint) uses eps 1e-5 in
+    the patch-embedding norms and in the attention's spatial-reduction norms.
+    The other norms keep 1e-6. The parameters and state-dict keys are exactly
+    MMSeg's, so any MMSeg MiT checkpoint loads too.
+
+    Args:
+        arch (str, optional): 'b0'..'b5' fills ``embed_dims`` and
+            ``num_layers``; explicit keyword arguments win.
+        reduction_norm_eps (float): eps of the patch-embedding and
+            spatial-reduction LayerNorms. Default: 1e-5.
+        **kwargs: ``MixVisionTransformer`` arguments.
+    """
+
+    def __init__(self, arch=None, reduction_norm_eps=1e-5, **kwargs):
+        if arch is not None:
+            if arch not in MIT_SETTINGS:
+                raise ValueError(f'unknown MiT arch {arch!r}; choose one of '
+                                 f'{sorted(MIT_SETTINGS)}')
+            kwargs = {**MIT_SETTINGS[arch], **kwargs}
+        kwargs.setdefault('num_heads', MIT_NUM_HEADS)
+        super().__init__(**kwargs)
+        self.arch = arch
+        for patch_embed, blocks, _ in self.layers:
+            patch_embed.norm.eps = reduction_norm_eps
+            for block in blocks:
+                if getattr(block.attn, 'sr_ratio', 1) > 1:
+                    block.attn.norm.eps = reduction_norm_eps

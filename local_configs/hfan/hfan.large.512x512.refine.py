@@ -1,0 +1,9 @@
+# HFAN-Large (MiT-b3, E=768): the small recipe with a larger backbone.
+_base_ = ['./hfan.small.512x512.refine.py']
+model = dict(
+    backbone=dict(
+        backbone=dict(
+            arch='b3',
+            init_cfg=dict(
+                type='Pretrained', checkpoint='checkpoint/mit_b3.pth'))),
+    decode_head=dict(channels=768))

@@ -1,0 +1,130 @@
+"""Every config builds; published sizes; --options/--cfg-options overrides."""
+import glob
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from mmengine.registry import init_default_scope
+
+import hfan  # noqa: F401
+from hfan.apis import load_config
+from mmseg.registry import MODELS
+
+CONFIGS = sorted(
+    glob.glob(osp.join(ROOT, 'local_configs', '**', '*.py'), recursive=True))
+CONFIGS = [c for c in CONFIGS if '_base_' not in c]
+
+
+def test_there_are_configs():
+    names = {osp.basename(c) for c in CONFIGS}
+    for size in ('small', 'medium', 'large'):
+        for stage in ('160k', 'refine'):
+            assert f'hfan.{size}.512x512.{stage}.py' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_builds_model(path):
+    cfg = load_config(path)
+    init_default_scope(cfg.default_scope)
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'VOSEncoderDecoder'
+    assert cfg.custom_imports['imports'] == ['hfan']
+
+
+def test_published_hyper_parameters():
+    small = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.160k.py'))
+    assert small.optim_wrapper.optimizer.lr == 6e-5
+    assert small.optim_wrapper.optimizer.weight_decay == 0.01
+    assert small.optim_wrapper.paramwise_cfg.custom_keys.head.lr_mult == 10
+    assert small.train_cfg.max_iters == 160000
+    assert small.train_cfg.val_interval == 16000
+    warmup, poly = small.param_scheduler
+    assert (warmup.end, warmup.start_factor) == (3000, 1e-6)
+    assert (poly.power, poly.eta_min, poly.end) == (1.0, 0.0, 160000)
+    assert small.train_dataloader.batch_size == 8
+    assert small.randomness.seed == 1208
+    assert small.model.test_cfg.mode == 'whole'
+    assert small.model.decode_head.norm_cfg.type == 'SyncBN'
+    refine = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'))
+    assert refine.optim_wrapper.optimizer.lr == 1e-5
+    assert refine.param_scheduler == []
+    assert refine.train_cfg.max_iters == 4000
+    assert refine.train_dataloader.dataset.type == 'RepeatDataset'
+    assert refine.train_dataloader.dataset.times == 15
+    assert refine.model.test_cfg == dict(
+        mode='slide', crop_size=(512, 512), stride=(271, 271))
+    medium = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.medium.512x512.refine.py'))
+    assert medium.model.backbone.backbone.arch == 'b2'
+    assert medium.model.decode_head.channels == 768
+
+
+def test_data_root_override_reaches_datasets():
+    cfg = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.160k.py'),
+        dict(davis_root='/x/DAVIS', youtube_root='/y/YT'))
+    assert cfg.train_dataloader.dataset.data_root == '/y/YT'
+    assert cfg.val_dataloader.dataset.data_root == '/x/DAVIS'
+    assert cfg.test_dataloader.dataset.data_root == '/x/DAVIS'
+    refine = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
+        dict(davis_root='/x/DAVIS'))
+    assert refine.train_dataloader.dataset.dataset.data_root == '/x/DAVIS'
+
+
+def test_param_counts_match_published_models(tmp_path):
+    """Counts from OFFICIAL_CKPT.md: HFAN-Small 14,594,508 learnable
+    parameters of which MiT-b1 13,151,424, HFAN-Medium 28,264,908; both
+    include the published, never-used `conv_seg` (2x128 + 2 = 258), which
+    this implementation does not have (its classifier is `linear_pred`)."""
+    out = tmp_path / 'counts.json'
+    configs = [
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
+        osp.join(ROOT, 'local_configs/hfan/hfan.medium.512x512.refine.py'),
+    ]
+    proc = subprocess.run(
+        [sys.executable, 'tools/count_params.py', *configs, '--json',
+         str(out)],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    assert '14,594,250' in proc.stdout
+    counts = json.loads(out.read_text())
+    small, medium = (counts[c] for c in configs)
+    assert small['backbone'] == 13_151_424
+    assert small['total'] == 14_594_508 - 258
+    assert small['fusions'] == [17_922, 51_458, 250_370, 596_738]
+    assert small['projections'] == 263_168
+    assert small['fusion_conv'] == 262_656
+    assert medium['total'] == 28_264_908 - 258
+
+
+def test_options_alias_overrides_select_method(tmp_path):
+    out = tmp_path / 'counts.json'
+    cfg = osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py')
+    subprocess.run(
+        [sys.executable, 'tools/count_params.py', cfg, '--options',
+         'model.decode_head.select_method=im', '--json', str(out)],
+        cwd=ROOT, check=True, capture_output=True)
+    counts = json.loads(out.read_text())[cfg]
+    # OFFICIAL_CKPT.md 2.4: the im/fw/base models have 13,678,020 params
+    # including the unused conv_seg (258).
+    assert counts['total'] == 13_678_020 - 258
+    assert counts['fusions'] == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize('method,published', [('base', 13_678_020),
+                                              ('fam', 14_522_444),
+                                              ('fat', 13_750_084),
+                                              ('hfan', 14_594_508)])
+def test_variant_param_counts(method, published):
+    """OFFICIAL_CKPT.md 2.4 (small config), minus the unused conv_seg."""
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    from count_params import count_model
+    cfg = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
+        {'model.decode_head.select_method': method})
+    assert count_model(cfg)['total'] == published - 258

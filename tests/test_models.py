@@ -1,0 +1,210 @@
+"""HFAN model: six variants, fusion modules and the dual-stream encoder."""
+import copy
+
+import pytest
+import torch
+from conftest import MIT_B0, MIT_B0_CHANNELS, tiny_model_cfg
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+
+import hfan  # noqa: F401
+from hfan.models import (FUSION_BY_METHOD, AlignedAdaptation,
+                         FeatureAdaptation, FeatureAlignment)
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+init_default_scope('mmseg')
+METHODS = ['im', 'fw', 'base', 'fam', 'fat', 'hfan']
+
+
+def make_batch(batch=2, size=(64, 64), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs = [
+        torch.randint(0, 256, (6, *size), generator=g, dtype=torch.uint8)
+        for _ in range(batch)
+    ]
+    samples = []
+    for _ in range(batch):
+        sample = SegDataSample()
+        label = torch.randint(0, 2, (1, *size), generator=g)
+        sample.gt_sem_seg = PixelData(data=label)
+        sample.set_metainfo(dict(img_shape=size, ori_shape=size,
+                                 pad_shape=size))
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_variant_forward_backward(method):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(method))
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(make_batch(), training=True)
+    # Head logits come out at stride 4 of the input.
+    logits = model._forward(data['inputs'], data['data_samples'])
+    assert logits.shape == (2, 2, 16, 16)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(loss)
+    loss.backward()
+    missing = [
+        name for name, p in model.named_parameters()
+        if p.requires_grad and (p.grad is None
+                                or not torch.isfinite(p.grad).all())
+    ]
+    assert not missing, f'{method}: no/invalid gradient for {missing[:5]}'
+    fusion = model.decode_head.fusions[0]
+    assert type(fusion).__name__ == FUSION_BY_METHOD[method]
+
+
+def test_variant_predict_shapes():
+    model = MODELS.build(tiny_model_cfg('hfan')).eval()
+    data = model.data_preprocessor(make_batch(size=(40, 72)), training=False)
+    with torch.no_grad():
+        results = model.predict(data['inputs'], data['data_samples'])
+    assert results[0].pred_sem_seg.data.shape == (1, 40, 72)
+    assert results[0].seg_logits.data.shape == (2, 40, 72)
+
+
+def test_dual_stream_encoder_shares_weights():
+    """Frame and flow halves are the backbone run on each image alone."""
+    torch.manual_seed(0)
+    encoder = MODELS.build(
+        dict(type='DualStreamEncoder', backbone=dict(MIT_B0))).eval()
+    frame, flow = torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        feats = encoder(torch.cat([frame, flow], dim=1))
+        alone_frame = encoder.backbone(frame)
+        alone_flow = encoder.backbone(flow)
+    assert [f.shape[1] for f in feats] == MIT_B0_CHANNELS
+    for level, feat in enumerate(feats):
+        assert feat.shape[0] == 4  # 2B: frames first, then flows
+        torch.testing.assert_close(feat[:2], alone_frame[level],
+                                   atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(feat[2:], alone_flow[level],
+                                   atol=1e-5, rtol=1e-5)
+
+
+def test_original_mit_norm_eps():
+    backbone = MODELS.build(dict(MIT_B0))
+    patch_norms = [layer[0].norm.eps for layer in backbone.layers]
+    assert patch_norms == [1e-5] * 4
+    for i, layer in enumerate(backbone.layers):
+        for block in layer[1]:
+            assert block.norm1.eps == 1e-6 and block.norm2.eps == 1e-6
+            if i < 3:  # stages with spatial reduction (sr > 1)
+                assert block.attn.norm.eps == 1e-5
+        assert layer[2].eps == 1e-6
+
+
+def test_feature_adaptation_equal_weights_is_sum():
+    """With a zero gate logit, w = 0.5 and FAT reduces to frame + flow."""
+    fat = FeatureAdaptation(32).eval()
+    for branch in (fat.local_branch, fat.global_branch):
+        torch.nn.init.zeros_(branch[-1].weight)
+        torch.nn.init.zeros_(branch[-1].bias)
+    frame, flow = torch.randn(2, 32, 5, 7), torch.randn(2, 32, 5, 7)
+    with torch.no_grad():
+        out = fat(frame, flow)
+    torch.testing.assert_close(out, frame + flow)
+
+
+def test_feature_adaptation_gate_formula():
+    """out = 2 * frame * w + 2 * flow * (1 - w) with w = sigmoid(ca + pa)."""
+    fat = FeatureAdaptation(32).eval()
+    for branch in (fat.local_branch, fat.global_branch):
+        torch.nn.init.zeros_(branch[-1].weight)
+        torch.nn.init.constant_(branch[-1].bias, 0.5)  # ca = pa = 0.5
+    frame, flow = torch.randn(1, 32, 3, 3), torch.randn(1, 32, 3, 3)
+    w = torch.sigmoid(torch.tensor(1.0))
+    with torch.no_grad():
+        out = fat(frame, flow)
+    torch.testing.assert_close(out, 2 * frame * w + 2 * flow * (1 - w))
+
+
+def test_feature_alignment_attention_by_hand():
+    """FAM against the published formulas (OFFICIAL_CKPT.md section 3)."""
+    torch.manual_seed(0)
+    channels, inner = 32, 16
+    fam = FeatureAlignment(channels, inner).eval()
+    frame, flow = torch.randn(2, channels, 4, 5), torch.randn(2, channels, 4, 5)
+    with torch.no_grad():
+        out = fam(frame, flow)
+        # CSS: softmax over pixels of the ReLU'd 2-class map pools centres.
+        probs = torch.relu(fam.object_pred.conv(frame)).flatten(2)
+        weights = probs.softmax(dim=2)  # (B, 2, HW)
+        centres = torch.einsum('bkn,bcn->bck', weights, frame.flatten(2))
+        centres = centres.unsqueeze(-1)  # (B, C, 2, 1)
+        block = fam.object_context
+
+        def poc(x):
+            q = block.query_project(x).flatten(2).transpose(1, 2)
+            k = block.key_project(centres).flatten(2)  # (B, 16, 2)
+            v = block.value_project(centres).flatten(2).transpose(1, 2)
+            attn = (q @ k / inner**0.5).softmax(dim=-1)  # over the 2 centres
+            ctx = (attn @ v).transpose(1, 2).reshape(2, inner, 4, 5)
+            ctx = block.out_project(ctx)
+            return block.bottleneck(torch.cat([ctx, x], dim=1))
+
+        expected = poc(frame) + poc(flow)
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_hfan_fusion_is_fat_of_fam():
+    torch.manual_seed(0)
+    fusion = AlignedAdaptation(32).eval()
+    frame, flow = torch.randn(1, 32, 4, 4), torch.randn(1, 32, 4, 4)
+    with torch.no_grad():
+        a, b = fusion.alignment.align(frame, flow)
+        w = fusion.adaptation.gate(a, b)
+        torch.testing.assert_close(fusion(frame, flow),
+                                   2 * a * w + 2 * b * (1 - w))
+
+
+def test_unknown_select_method():
+    with pytest.raises(ValueError, match=r"select_method 'sum'.*'base'"):
+        MODELS.build(tiny_model_cfg('sum'))
+
+
+def test_channel_mismatch_names_widths():
+    cfg = tiny_model_cfg('hfan')
+    cfg['decode_head']['in_channels'] = [64, 128, 320, 512]  # MiT-b1 widths
+    model = MODELS.build(cfg)
+    data = model.data_preprocessor(make_batch(), training=False)
+    with pytest.raises(ValueError, match=r'32, 64, 160, 256'):
+        model._forward(data['inputs'])
+
+
+def test_three_channel_input_is_refused():
+    model = MODELS.build(tiny_model_cfg('hfan'))
+    with pytest.raises(ValueError, match=r'\(B, 6, H, W\)'):
+        model.extract_feat(torch.randn(1, 3, 64, 64))
+    with pytest.raises(ValueError, match=r'6, H, W'):
+        model.data_preprocessor(
+            dict(inputs=[torch.zeros(3, 8, 8, dtype=torch.uint8)]))
+
+
+def test_preprocessor_normalises_each_half_as_rgb():
+    """BGR->RGB per half, then (x - mean) / std with ImageNet statistics."""
+    pre = MODELS.build(dict(type='FrameFlowDataPreProcessor'))
+    bgr = torch.tensor([10, 20, 30, 200, 100, 50],
+                       dtype=torch.uint8).view(6, 1, 1).expand(6, 2, 2)
+    out = pre(dict(inputs=[bgr.clone()]))['inputs'][0, :, 0, 0]
+    mean = [123.675, 116.28, 103.53]
+    std = [58.395, 57.12, 57.375]
+    rgb = [30, 20, 10, 50, 100, 200]
+    expected = [(v - mean[i % 3]) / std[i % 3] for i, v in enumerate(rgb)]
+    torch.testing.assert_close(out, torch.tensor(expected))
+    with pytest.raises(ValueError, match='3 values'):
+        MODELS.build(dict(type='FrameFlowDataPreProcessor', mean=[1, 2]))
+
+
+def test_fusion_modules_are_per_level():
+    model = MODELS.build(tiny_model_cfg('fam'))
+    widths = [f.object_pred.conv.in_channels for f in model.decode_head.fusions]
+    assert widths == MIT_B0_CHANNELS
+    # the deepest level has the widest attention bottleneck input (2C)
+    last = model.decode_head.fusions[-1].object_context.bottleneck.conv
+    assert last.in_channels == 2 * 256 and last.out_channels == 256
+    assert copy.deepcopy(model) is not None
