@@ -3,10 +3,14 @@ from typing import Any, Dict, Optional
 
 from mmengine.config import Config
 
-# Top-level config values that name where a dataset lives. The dataset dicts
-# copy them when the file is parsed, so an override of the top-level value
-# (`--cfg-options davis_root=/data/DAVIS2SEG`) is carried into them here.
-DATA_ROOT_KEYS = ('davis_root', 'youtube_root', 'data_root')
+# Top-level config values named `*_root` (davis_root, youtube_root, ...) say
+# where a dataset lives. The dataset dicts copy them when the file is parsed,
+# so an override of the top-level value (`--cfg-options
+# davis_root=/data/DAVIS2SEG`) is carried into them here.
+
+
+def _root_keys(cfg: Config):
+    return [key for key in cfg.keys() if key.endswith('_root')]
 
 
 def _replace_data_roots(node: Any, old_to_new: Dict[str, str]) -> None:
@@ -31,12 +35,12 @@ def load_config(path: str,
     cfg = Config.fromfile(path)
     if not cfg_options:
         return cfg
-    before = {key: cfg.get(key) for key in DATA_ROOT_KEYS}
+    before = {key: cfg.get(key) for key in _root_keys(cfg)}
     cfg.merge_from_dict(cfg_options)
     old_to_new = {
-        before[key]: cfg.get(key)
-        for key in DATA_ROOT_KEYS
-        if isinstance(before[key], str) and cfg.get(key) != before[key]
+        old: cfg.get(key)
+        for key, old in before.items()
+        if isinstance(old, str) and cfg.get(key) != old
     }
     if old_to_new:
         for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

@@ -30,7 +30,7 @@ class CheckFiniteLossHook(Hook):
         loss = outputs.get('loss')
         if loss is None:
             return
-        value = float(loss)
+        value = float(loss.detach()) if hasattr(loss, "detach") else float(loss)
         if not math.isfinite(value):
             parts = ', '.join(f'{k}={float(v):.4g}' for k, v in outputs.items()
                               if k.startswith('loss') or 'loss' in k)

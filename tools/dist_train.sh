@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Distributed training with torchrun, as MMSeg's scripts do:
+#   bash tools/dist_train.sh CONFIG GPUS [train.py options...]
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR (and PORT) on every node.
+# Without GPUs the GPUS processes run on CPU with the gloo backend.
+set -euo pipefail
+if [ $# -lt 2 ]; then
+  echo "usage: bash $0 CONFIG GPUS [tools/train.py options]" >&2
+  exit 2
+fi
+CONFIG=$1
+GPUS=$2
+shift 2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+DIR=$(cd "$(dirname "$0")" && pwd)
+
+PYTHONPATH="$DIR/..${PYTHONPATH:+:$PYTHONPATH}" \
+exec python -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$GPUS" \
+    --master_port="$PORT" \
+    "$DIR/train.py" \
+    "$CONFIG" \
+    --launcher pytorch "$@"

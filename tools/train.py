@@ -1,0 +1,176 @@
+"""Train HFAN with MMSeg 1.x / mmengine.
+
+Single process:   python tools/train.py CONFIG [--work-dir DIR]
+Several GPUs:     bash tools/dist_train.sh CONFIG GPUS [--seed 1208 --deterministic]
+(on a machine without GPUs dist_train.sh starts CPU processes on gloo).
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
+
+import hfan  # noqa: E402,F401  (registers the plugin)
+from hfan.apis import load_config  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Train an HFAN model (stage 1 *.160k.py or stage 2 '
+        '*.refine.py).')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--work-dir',
+        help='where logs and checkpoints go (default: '
+        './work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        default=None,
+        metavar='CHECKPOINT',
+        help='resume training: from CHECKPOINT, or (no value) from the '
+        'latest checkpoint in the work dir')
+    parser.add_argument(
+        '--auto-resume',
+        action='store_true',
+        help='resume from the latest checkpoint in the work dir if any')
+    parser.add_argument(
+        '--load-from',
+        help='initialise the model from this checkpoint (no optimizer '
+        'state); for *.refine.py it defaults to the stage-1 checkpoint in '
+        'the work dir')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (CUDA)')
+    parser.add_argument('--seed', type=int, help='random seed (published: '
+                        '1208)')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='deterministic CUDNN/torch algorithms')
+    parser.add_argument(
+        '--cfg-options',
+        '--options',
+        nargs='+',
+        action=DictAction,
+        dest='cfg_options',
+        help='override config values, e.g. '
+        'model.decode_head.select_method=im davis_root=/data/DAVIS2SEG '
+        '(--options is the published spelling)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (dist_train.sh passes pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def find_stage1_checkpoint(cfg) -> None:
+    """Point a refine config's ``load_from`` at stage 1's last checkpoint.
+
+    Both stages share the work dir, so before stage 2 has saved anything the
+    work dir's latest checkpoint is stage 1's: resuming from it would restore
+    iteration 160k. In that case stage 2 starts fresh from that checkpoint.
+    """
+    name = cfg.get('stage1_checkpoint')
+    if not name or cfg.get('load_from'):
+        return
+    candidate = name if osp.isabs(name) else osp.join(cfg.work_dir, name)
+    if cfg.get('resume'):
+        latest = find_latest_checkpoint(cfg.work_dir)
+        if latest is not None and osp.abspath(latest) != osp.abspath(
+                candidate):
+            return  # stage 2's own checkpoint to resume from
+        cfg.resume = False
+    if not osp.isfile(candidate):
+        raise FileNotFoundError(
+            f'stage 2 starts from stage 1\'s final checkpoint, but '
+            f'{candidate} does not exist. Train the *.160k.py config into '
+            f'the same --work-dir first, pass --load-from CHECKPOINT, or set '
+            f'--cfg-options stage1_checkpoint=None to start from ImageNet '
+            f'weights.')
+    cfg.load_from = candidate
+
+
+def build_config(args):
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness', {}))
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        if args.deterministic:
+            randomness['deterministic'] = True
+        cfg.randomness = randomness
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.load_from is not None:
+        cfg.load_from = args.load_from
+    if args.resume == 'auto' or args.auto_resume:
+        cfg.resume = True
+        if args.resume == 'auto' and not args.auto_resume:
+            cfg.load_from = None  # latest checkpoint of the work dir
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if not torch.cuda.is_available():
+        # NCCL needs GPUs: CPU processes communicate over gloo, and DDP
+        # refuses device_ids for CPU modules (mmengine passes the local rank).
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
+            cfg.model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                device_ids=None,
+                broadcast_buffers=False)
+    find_stage1_checkpoint(cfg)
+    if cfg.get('load_from') and not cfg.get('resume') and not osp.isfile(
+            cfg.load_from):
+        raise FileNotFoundError(f'load_from checkpoint {cfg.load_from} does '
+                                'not exist')
+    return cfg
+
+
+def init_cpu_distributed(launcher: str) -> None:
+    """Start the gloo process group of a torchrun-launched CPU run.
+
+    mmengine's pytorch launcher always calls ``torch.cuda.set_device``, which
+    fails on a CPU-only torch; an already initialised group is kept by the
+    Runner, so CPU processes join one here first.
+    """
+    if (launcher == 'pytorch' and not torch.cuda.is_available()
+            and not torch.distributed.is_initialized()):
+        torch.distributed.init_process_group(backend='gloo')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = build_config(args)
+    init_cpu_distributed(cfg.launcher)
+    runner = Runner.from_cfg(cfg)
+    if cfg.resume and cfg.load_from is None:
+        print_log(f'resuming from the latest checkpoint in {cfg.work_dir} '
+                  '(if any)', logger='current', level=logging.INFO)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
