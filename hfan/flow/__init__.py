@@ -1,0 +1,16 @@
+"""Optical flow for HFAN's inputs: estimators (DIS by default, RAFT through
+torchvision when installed), the per-video flow rule of the published data,
+the RAFT-style colour coding, and raw flow files."""
+from .base import FlowEstimator
+from .builder import FLOW_ESTIMATORS, build_flow_estimator
+from .colorize import flow_to_bgr, flow_to_color
+from .dis import DISFlow
+from .io import read_flow, write_flow
+from .raft import RAFTFlow
+from .video_flow import compute_video_flows, iter_video_flows
+
+__all__ = [
+    'FlowEstimator', 'DISFlow', 'RAFTFlow', 'FLOW_ESTIMATORS',
+    'build_flow_estimator', 'iter_video_flows', 'compute_video_flows',
+    'flow_to_color', 'flow_to_bgr', 'read_flow', 'write_flow'
+]

@@ -1,0 +1,326 @@
+"""DAVIS / YouTube-VOS -> 2SEG preparation, on small trees made here."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import hfan.datasets.prepare as prepare
+from hfan.datasets.prepare import (WriteOptions, process_video,
+                                   remove_stale_tmp, youtube_jobs)
+from hfan.datasets.synthetic import palette_png
+from hfan.flow.dis import DISFlow
+from hfan.flow.io import read_flow
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+import prepare_davis  # noqa: E402
+import prepare_youtube  # noqa: E402
+
+H, W = 40, 56
+
+
+def jpeg(i, seed=0):
+    """A textured frame, shifted by one pixel per index, as JPEG bytes."""
+    rng = np.random.default_rng(seed)
+    base = cv2.GaussianBlur(
+        rng.uniform(0, 255, (H, W, 3)).astype(np.float32), (0, 0), 1.2)
+    img = np.roll(base, i, axis=1).clip(0, 255).astype(np.uint8)
+    img[:8, :8] = 20 * i  # one JPEG block telling frames apart (Recorder)
+    return cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 100])[1]
+
+
+def labels(i):
+    """An object-id map with three objects (ids 1, 2 and 5)."""
+    lab = np.zeros((H, W), np.uint8)
+    lab[5:15, 5 + i:20 + i] = 1
+    lab[20:30, 30:40] = 2
+    lab[32:36, 2:6] = 5
+    return lab
+
+
+def write(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(bytes(data))
+
+
+VIDEOS = {'train': {'bear': 4, 'car': 3}, 'val': {'dog': 2}}
+
+
+@pytest.fixture
+def davis(tmp_path):
+    root = tmp_path / 'DAVIS'
+    for split, videos in VIDEOS.items():
+        write(root / 'ImageSets/2016' / f'{split}.txt',
+              ''.join(f'{v}\n' for v in videos).encode())
+        for seed, (video, n) in enumerate(videos.items()):
+            for i in range(n):
+                write(root / 'JPEGImages/480p' / video / f'{i:05d}.jpg',
+                      jpeg(i, seed))
+                write(root / 'Annotations/480p' / video / f'{i:05d}.png',
+                      palette_png(labels(i)))
+    return root
+
+
+def run_davis(*args):
+    prepare_davis.main([str(a) for a in args] + ['--no-progress'])
+
+
+def tree(root):
+    return {
+        str(p.relative_to(root)): p.stat().st_mtime_ns
+        for p in Path(root).rglob('*') if p.is_file()
+    }
+
+
+def expected_davis_files(raw=None):
+    out = set()
+    for split, videos in VIDEOS.items():
+        for video, n in videos.items():
+            for i in range(n):
+                stem = f'{video}_{i:05d}'
+                out |= {f'frame/{split}/{stem}.jpg',
+                        f'flow/{split}/{stem}.jpg',
+                        f'mask/{split}/{stem}.png'}
+                if raw:
+                    out.add(f'flow_raw/{split}/{stem}.{raw}')
+    return out
+
+
+def test_davis_outputs(davis, tmp_path):
+    out = tmp_path / 'DAVIS2SEG'
+    run_davis(davis, out, '--save-raw-flow', 'flo')
+    assert set(tree(out)) == expected_davis_files('flo')
+    for split, videos in VIDEOS.items():
+        for video, n in videos.items():
+            for i in range(n):
+                stem = f'{video}_{i:05d}'
+                src = davis / 'JPEGImages/480p' / video / f'{i:05d}.jpg'
+                assert (out / 'frame' / split / f'{stem}.jpg').read_bytes() \
+                    == src.read_bytes()  # copied, not re-encoded
+                mask = cv2.imread(str(out / 'mask' / split / f'{stem}.png'),
+                                  cv2.IMREAD_UNCHANGED)
+                assert mask.shape == (H, W) and mask.dtype == np.uint8
+                np.testing.assert_array_equal(mask, (labels(i) > 0) * 255)
+                flow = cv2.imread(str(out / 'flow' / split / f'{stem}.jpg'))
+                assert flow.shape == (H, W, 3)
+    # bear moves 1 px right per frame: forward +1, the last frame backward
+    for i, sign in ((0, 1), (1, 1), (2, 1), (3, -1)):
+        flow = read_flow(out / f'flow_raw/train/bear_{i:05d}.flo')
+        assert flow.shape == (H, W, 2)
+        assert np.median(flow[8:-8, 8:-8, 0]) == pytest.approx(sign, abs=.2)
+
+
+def test_rerun_skips_and_resumes_only_missing_files(davis, tmp_path):
+    out = tmp_path / 'DAVIS2SEG'
+    run_davis(davis, out)
+    before = tree(out)
+    run_davis(davis, out)
+    assert tree(out) == before  # nothing rewritten
+    flow_bytes = (out / 'flow/train/car_00001.jpg').read_bytes()
+    for name in ('flow/train/car_00001.jpg', 'mask/val/dog_00000.png'):
+        os.remove(out / name)
+    run_davis(davis, out)
+    after = tree(out)
+    assert set(after) == set(before)
+    changed = {k for k in before if after[k] != before[k]}
+    assert changed == {'flow/train/car_00001.jpg', 'mask/val/dog_00000.png'}
+    assert (out / 'flow/train/car_00001.jpg').read_bytes() == flow_bytes
+
+
+def test_interrupted_run_leaves_no_partial_file(davis, tmp_path,
+                                                monkeypatch):
+    out = tmp_path / 'DAVIS2SEG'
+    real_replace, calls = os.replace, []
+
+    def replace_then_die(src, dst):
+        calls.append(dst)
+        if len(calls) == 7:  # a file half written, then Ctrl-C
+            with open(src, 'r+b') as f:
+                f.truncate(10)
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, 'replace', replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run_davis(davis, out)
+    monkeypatch.setattr(os, 'replace', real_replace)
+
+    files = tree(out)
+    assert len(files) == 6
+    assert not [f for f in files if '.hfantmp' in f]
+    for f in files:  # every file there is complete
+        if f.endswith('.png'):
+            assert cv2.imread(str(out / f), cv2.IMREAD_UNCHANGED).shape == \
+                (H, W)
+        elif f.startswith('frame'):
+            assert (out / f).read_bytes() == (
+                davis / 'JPEGImages/480p' / f.split('/')[-1].split('_')[0] /
+                f.split('_')[-1]).read_bytes()
+        else:
+            assert cv2.imread(str(out / f)).shape == (H, W, 3)
+    run_davis(davis, out)  # resumes
+    clean = tmp_path / 'clean'
+    run_davis(davis, clean)
+    assert set(tree(out)) == set(tree(clean)) == expected_davis_files()
+    for f in tree(clean):
+        assert (out / f).read_bytes() == (clean / f).read_bytes(), f
+
+
+def test_tmp_files_of_killed_runs_are_removed(davis, tmp_path):
+    out = tmp_path / 'DAVIS2SEG'
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    stale = out / 'flow/train' / f'.bear_00000.jpg.{dead.pid}.hfantmp.jpg'
+    live = out / 'flow/train' / f'.bear_00001.jpg.{os.getpid()}.hfantmp.jpg'
+    for p in (stale, live):
+        write(p, b'half')
+    assert remove_stale_tmp(str(out)) == 1
+    assert not stale.exists() and live.exists()
+
+
+@pytest.mark.parametrize('breakage, named', [
+    ('list', 'ImageSets/2016/val.txt'),
+    ('empty', 'ImageSets/2016/val.txt'),
+    ('video', 'JPEGImages/480p/dog'),
+    ('annotation', 'Annotations/480p/car/00002.png'),
+    ('image', 'JPEGImages/480p/bear/00002.jpg'),
+    ('mask', 'Annotations/480p/bear/00001.png'),
+    ('size', 'Annotations/480p/bear/00003.png'),
+])
+def test_bad_input_errors_name_the_file(davis, tmp_path, breakage, named):
+    if breakage == 'list':
+        os.remove(davis / named)
+    elif breakage == 'empty':
+        (davis / named).write_text('\n')
+    elif breakage == 'video':
+        for p in (davis / named).iterdir():
+            p.unlink()
+        (davis / named).rmdir()
+    elif breakage == 'annotation':
+        os.remove(davis / named)
+    elif breakage in ('image', 'mask'):
+        (davis / named).write_bytes(b'not an image')
+    else:
+        write(davis / named, palette_png(np.zeros((H, W + 2), np.uint8)))
+    with pytest.raises(SystemExit) as e:
+        run_davis(davis, tmp_path / 'out')
+    assert str(davis / named) in str(e.value)
+    assert not [f for f in tree(tmp_path) if '.hfantmp' in f]
+
+
+def test_masks_take_every_nonzero_index_even_a_black_one(tmp_path):
+    lab = np.zeros((4, 4), np.uint8)
+    lab[0, 0], lab[1, 1] = 1, 3
+    im = Image.frombytes('P', (4, 4), lab.tobytes())
+    im.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 0])  # id 3 is black
+    im.save(tmp_path / 'a.png')
+    mask = prepare.read_binary_mask(str(tmp_path / 'a.png'))
+    np.testing.assert_array_equal(mask, np.where(lab > 0, 255, 0))
+    cv2.imwrite(str(tmp_path / 'b.png'), (lab > 0).astype(np.uint8))  # 0/1
+    np.testing.assert_array_equal(
+        prepare.read_binary_mask(str(tmp_path / 'b.png')), mask)
+
+
+# ----------------------------------------------------------------- YouTube
+
+ANNOTATED = (0, 5, 10)
+
+
+@pytest.fixture
+def youtube(tmp_path):
+    root = tmp_path / 'YTVOS'
+    for seed, video in enumerate(('0a1b', 'ff00')):
+        for i in range(11):  # every frame; annotations every 5th
+            write(root / 'train/JPEGImages' / video / f'{i:05d}.jpg',
+                  jpeg(i, seed))
+        for i in ANNOTATED:
+            write(root / 'train/Annotations' / video / f'{i:05d}.png',
+                  palette_png(labels(i)))
+    return root
+
+
+class Recorder:
+    """Fake estimator: records (from, to) frame indices (top-left block)."""
+
+    def __init__(self):
+        self.pairs = []
+
+    def __call__(self, a, b):
+        self.pairs.append((round(a[2:6, 2:6].mean() / 20),
+                           round(b[2:6, 2:6].mean() / 20)))
+        return np.zeros(a.shape[:2] + (2, ), np.float32)
+
+
+def test_youtube_flow_pairs_use_the_full_frame_sequence(youtube, tmp_path):
+    (job, _) = youtube_jobs(str(youtube))
+    assert [f.stem for f in job.frames if f.stem] == \
+        [f'0a1b_{i:05d}' for i in ANNOTATED]
+    rec = Recorder()
+    process_video(job, rec, WriteOptions(str(tmp_path / 'out')))
+    # to the next JPEG (not the next annotated one); the last backwards
+    assert rec.pairs == [(0, 1), (5, 6), (10, 9)]
+
+
+def test_youtube_tool(youtube, tmp_path):
+    out = tmp_path / 'YouTube2SEG'
+    prepare_youtube.main([str(youtube), str(out), '--no-progress',
+                          '--workers', '2'])
+    files = tree(out)
+    assert set(files) == {
+        f'{kind}/train/{v}_{i:05d}.{ext}'
+        for v in ('0a1b', 'ff00') for i in ANNOTATED
+        for kind, ext in (('frame', 'jpg'), ('flow', 'jpg'), ('mask', 'png'))
+    }
+    mask = cv2.imread(str(out / 'mask/train/ff00_00005.png'),
+                      cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(mask, (labels(5) > 0) * 255)  # merged
+    prepare_youtube.main([str(youtube), str(out), '--no-progress'])
+    assert tree(out) == files
+
+
+def test_youtube_errors_name_the_file(youtube, tmp_path):
+    orphan = youtube / 'train/Annotations/ff00/00011.png'
+    write(orphan, palette_png(labels(0)))
+    with pytest.raises(SystemExit) as e:
+        prepare_youtube.main([str(youtube), str(tmp_path / 'o')])
+    assert str(orphan) in str(e.value)
+    with pytest.raises(SystemExit) as e:
+        prepare_youtube.main([str(tmp_path / 'nowhere'), str(tmp_path / 'o')])
+    assert str(tmp_path / 'nowhere' / 'train' / 'JPEGImages') in str(e.value)
+
+
+def test_single_frame_video_gets_white_zero_flow(tmp_path):
+    job = prepare.VideoJob('one', 'val', [
+        prepare.FrameSpec(bytes(jpeg(0)), 'one_00000',
+                          np.ones((H, W), np.uint8))
+    ])
+    opts = WriteOptions(str(tmp_path))
+    assert process_video(job, DISFlow(), opts) == 3
+    flow = cv2.imread(str(tmp_path / 'flow/val/one_00000.jpg'))
+    assert flow.min() >= 250  # white, up to JPEG noise
+
+
+def test_tools_run_from_the_repo_root_and_have_help(capsys):
+    # in subprocesses: the tools find the package from a checkout
+    tools = {'prepare_davis.py': '--raft-weights',
+             'benchmark_flow.py': '--runs'}
+    procs = [
+        subprocess.Popen([sys.executable, f'tools/{t}', '--help'], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True) for t in tools
+    ]
+    for (tool, flag), proc in zip(tools.items(), procs):
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (tool, err)
+        assert 'usage:' in out and flag in out, tool  # (mmseg prints first)
+    import make_synthetic_videos
+    for tool in (prepare_youtube, make_synthetic_videos):
+        with pytest.raises(SystemExit) as e:
+            tool.parse_args(['--help'])
+        assert e.value.code == 0
+        assert 'usage:' in capsys.readouterr().out

@@ -1,0 +1,90 @@
+#!/usr/bin/env python
+"""Convert a DAVIS download into DAVIS2SEG, the layout HFAN reads.
+
+Input (DAVIS-2017 trainval, or DAVIS-2016, at 480p):
+    ROOT/JPEGImages/480p/<video>/<00000>.jpg
+    ROOT/Annotations/480p/<video>/<00000>.png   (one per frame)
+    ROOT/ImageSets/2016/{train,val}.txt        (DAVIS-16: 30 + 20 videos)
+Output:
+    OUT/frame/<split>/<video>_<00000>.jpg  the JPEG, copied byte for byte
+    OUT/flow/<split>/<video>_<00000>.jpg   colour-coded flow t -> t+1 (the
+                                           last frame: backward, t -> t-1)
+    OUT/mask/<split>/<video>_<00000>.png   binary mask, 0/255
+    OUT/flow_raw/<split>/...               with --save-raw-flow
+
+Masks: any nonzero object id is foreground. On DAVIS-2017 annotations
+(palette PNGs, one id per object) this is the union of the annotated
+objects, which for the 2016 videos is close to but not always exactly the
+DAVIS-2016 single-object ground truth; for the exact DAVIS-16 masks point
+--annotations at the DAVIS-2016 download's Annotations/480p (0/255 PNGs,
+read the same way).
+
+Flow: OpenCV DIS by default; the published data used RAFT (--flow raft,
+needs torchvision). The run is resumable (complete videos are skipped,
+missing files of a partial video are filled in) and every file is written
+atomically, so an interrupted run leaves no half-written file.
+
+Example:
+    python tools/prepare_davis.py data/DAVIS data/DAVIS2SEG --workers 2
+"""
+import argparse
+import importlib.util
+import os.path as osp
+import sys
+
+if importlib.util.find_spec('hfan') is None:  # run from a checkout
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
+                                   add_flow_args, add_output_args,
+                                   convert_videos, davis_jobs,
+                                   flow_spec_from_args)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('root', help='DAVIS root (holds JPEGImages, '
+                        'Annotations, ImageSets)')
+    parser.add_argument('out', help='output root (DAVIS2SEG)')
+    parser.add_argument('--splits', nargs='+', default=['train', 'val'],
+                        help='lists in ImageSets/<year>/ (default: train '
+                        'val)')
+    parser.add_argument('--year', default='2016',
+                        help='ImageSets sub-folder (default: 2016)')
+    parser.add_argument('--resolution', default='480p',
+                        help='JPEGImages / Annotations sub-folder '
+                        '(default: 480p)')
+    parser.add_argument('--annotations', metavar='DIR',
+                        help='annotation folder with <video>/<00000>.png '
+                        '(default: ROOT/Annotations/<resolution>)')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar')
+    add_flow_args(parser)
+    add_output_args(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        flow, flow_kwargs = flow_spec_from_args(args)
+        jobs = davis_jobs(args.root, args.splits, args.resolution, args.year,
+                          annotations=args.annotations)
+        stats = convert_videos(
+            jobs,
+            WriteOptions(args.out, args.save_raw_flow, args.jpeg_quality),
+            flow=flow,
+            flow_kwargs=flow_kwargs,
+            workers=args.workers,
+            progress=not args.no_progress,
+            desc='DAVIS videos')
+    except PrepareError as e:
+        sys.exit(f'error: {e}')
+    print(f"{stats['videos']} videos ({stats['skipped']} already complete), "
+          f"{stats['files']} files written under {args.out}", file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
