@@ -1,0 +1,32 @@
+"""Evaluation: DAVIS-16 J/F (``davis``), VSOD S/E/F/MAE (``vsod``), reading
+mask trees (``io``) and the MMSeg metric ``VOSMetric``.
+
+The command-line front ends are ``tools/eval_vos.py`` and
+``tools/eval_vsod.py``; the protocol is documented in METRICS.md.
+pysodmetrics is imported only when VSOD measures are computed.
+"""
+from .davis import (BOUND_TH, METRIC_KEYS, PROTOCOLS, boundary_radius,
+                    decay_bins, disk_kernel, evaluate_davis, evaluate_sequence,
+                    evaluated_frames, f_measure, format_davis_table,
+                    frame_scores, jaccard, seg2bmap, sequence_stats, summarize)
+from .io import (LAYOUTS, detect_layout, list_sequences, pair_frames,
+                 read_image, read_mask, read_sequence_list, write_csv,
+                 write_json)
+from .parallel import default_workers, map_sequences
+from .vos_metric import VOSMetric
+from .vsod import (VSOD_KEYS, evaluate_vsod, evaluate_vsod_sequence,
+                   format_vsod_table, frame_measures, gt_from_image,
+                   saliency_from_image, summarize_vsod, toolbox_thresholds)
+
+__all__ = [
+    'BOUND_TH', 'METRIC_KEYS', 'PROTOCOLS', 'LAYOUTS', 'VSOD_KEYS',
+    'boundary_radius', 'decay_bins', 'disk_kernel', 'seg2bmap', 'jaccard',
+    'f_measure', 'frame_scores', 'sequence_stats', 'evaluated_frames',
+    'summarize', 'evaluate_sequence', 'evaluate_davis', 'format_davis_table',
+    'detect_layout', 'list_sequences', 'pair_frames', 'read_image',
+    'read_mask', 'read_sequence_list', 'write_json', 'write_csv',
+    'default_workers', 'map_sequences',
+    'VOSMetric', 'evaluate_vsod', 'evaluate_vsod_sequence', 'frame_measures',
+    'gt_from_image', 'saliency_from_image', 'summarize_vsod',
+    'toolbox_thresholds', 'format_vsod_table'
+]

@@ -1,0 +1,444 @@
+"""Finding and reading the mask files of VOS / VSOD result and GT trees.
+
+Two layouts are understood (``layout`` arguments take these names):
+
+``'per-video'``
+    ``ROOT/<video>/<frame>.png``, e.g. DAVIS
+    ``Annotations/480p/bear/00000.png``
+    and HFAN's archived ``<out>-DAVIS-16/bear/00000.png``.
+``'flat'``
+    ``ROOT/<video>_<frame>.png``, e.g. the mmseg output ``bear_00000.png`` and
+    the ``DAVIS2SEG/mask/val`` folder. The video name is everything before the
+    *last* underscore, so video names may themselves contain underscores.
+
+A frame is identified by ``(video, frame_id)`` where ``frame_id`` is the file
+stem (per-video) or the part after the last underscore (flat); predictions
+are matched to ground truth by that key, so the two trees may use different
+layouts. Frames are ordered naturally (numerically when the id is all
+digits), which is the same order as the official tools' sorted file names for
+the usual zero-padded names.
+
+Every inconsistency is an error that names the file concerned: a prediction
+missing for a GT frame, prediction frames or sequences that the GT does not
+have, unreadable files, empty folders. Nothing is skipped silently.
+"""
+import os
+import os.path as osp
+import re
+from collections import OrderedDict
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+#: File name extensions treated as mask images. JPEG is deliberately absent:
+#: lossy compression turns a binary mask into noise around every edge.
+MASK_EXTENSIONS = ('.png', '.bmp', '.tif', '.tiff')
+
+LAYOUTS = ('per-video', 'flat')
+
+# How many offending files an error message lists before "... and N more".
+_MAX_LISTED = 5
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+
+#: ``{video: {frame_id: path}}``, videos sorted by name, frames in order.
+SequenceFiles = Dict[str, Dict[str, str]]
+#: ``(frame_id, prediction path, ground-truth path)``.
+FramePair = Tuple[str, str, str]
+
+
+def frame_sort_key(frame_id: str):
+    """Natural order of frame ids: ``'2' < '10'``; all-digit ids first.
+
+    For zero-padded ids (``00000``..``00079``) this is plain lexicographic
+    order, i.e. the order of the official tools' ``sorted(glob(...))``.
+    """
+    if frame_id.isdigit():
+        return (0, int(frame_id), frame_id)
+    return (1, 0, frame_id)
+
+
+def _is_mask_file(name: str) -> bool:
+    return (not name.startswith('.')
+            and osp.splitext(name)[1].lower() in MASK_EXTENSIONS)
+
+
+def _list_dir(root: str) -> Tuple[List[str], List[str]]:
+    """Return (mask file names, sub-directory names) directly under root."""
+    files, dirs = [], []
+    with os.scandir(root) as it:
+        for entry in it:
+            if entry.name.startswith('.'):
+                continue
+            if entry.is_dir():
+                dirs.append(entry.name)
+            elif entry.is_file() and _is_mask_file(entry.name):
+                files.append(entry.name)
+    return sorted(files), sorted(dirs)
+
+
+def _dir_has_masks(path: str) -> bool:
+    with os.scandir(path) as it:
+        return any(e.is_file() and _is_mask_file(e.name) for e in it)
+
+
+def _check_root(root: str, what: str) -> None:
+    if not osp.exists(root):
+        raise FileNotFoundError(f'{what} folder does not exist: {root}')
+    if not osp.isdir(root):
+        raise NotADirectoryError(f'{what} path is not a folder: {root}')
+
+
+def detect_layout(root: str, what: str = 'mask') -> str:
+    """Tell whether ``root`` holds the 'per-video' or the 'flat' layout.
+
+    Raises:
+        FileNotFoundError: ``root`` does not exist.
+        ValueError: no mask files at all, or both layouts at once (then the
+            caller must say which one is meant).
+    """
+    _check_root(root, what)
+    files, dirs = _list_dir(root)
+    video_dirs = [d for d in dirs if _dir_has_masks(osp.join(root, d))]
+    if files and video_dirs:
+        raise ValueError(
+            f'{what} folder {root} holds both mask files ({files[0]}, ...) '
+            f'and video sub-folders with masks ({video_dirs[0]}/, ...); '
+            'pass the layout explicitly (per-video or flat).')
+    if video_dirs:
+        return 'per-video'
+    if files:
+        return 'flat'
+    raise ValueError(
+        f'{what} folder {root} is empty: expected mask files '
+        f'({"/".join(MASK_EXTENSIONS)}) as <video>/<frame>.png or '
+        '<video>_<frame>.png')
+
+
+def split_flat_name(filename: str) -> Tuple[str, str]:
+    """``'dance_twirl_00012.png'`` -> ``('dance_twirl', '00012')``."""
+    stem = osp.splitext(osp.basename(filename))[0]
+    video, sep, frame = stem.rpartition('_')
+    if not sep or not video or not frame:
+        raise ValueError(
+            f'cannot parse {filename}: flat-layout masks must be named '
+            '<video>_<frame>.png (video name, underscore, frame id)')
+    return video, frame
+
+
+def _add(seqs: Dict[str, Dict[str, str]], video: str, frame: str,
+         path: str) -> None:
+    frames = seqs.setdefault(video, {})
+    if frame in frames:
+        raise ValueError(f'two files for video {video!r} frame {frame!r}: '
+                         f'{frames[frame]} and {path}')
+    frames[frame] = path
+
+
+def list_sequences(root: str,
+                   layout: Optional[str] = None,
+                   what: str = 'mask') -> Tuple[str, SequenceFiles]:
+    """Index the mask files under ``root``.
+
+    Args:
+        root: the folder.
+        layout: 'per-video', 'flat' or None (auto-detect).
+        what: how error messages call this folder ('GT', 'prediction').
+
+    Returns:
+        ``(layout, {video: {frame_id: path}})`` with videos sorted by name and
+        frames in natural order.
+    """
+    if layout is None:
+        layout = detect_layout(root, what)
+    elif layout not in LAYOUTS:
+        raise ValueError(f'unknown layout {layout!r}; expected one of '
+                         f'{LAYOUTS}')
+    _check_root(root, what)
+    files, dirs = _list_dir(root)
+    seqs: Dict[str, Dict[str, str]] = {}
+    if layout == 'flat':
+        for name in files:
+            video, frame = split_flat_name(name)
+            _add(seqs, video, frame, osp.join(root, name))
+    else:
+        if files:
+            raise ValueError(
+                f'{what} folder {root} is read as per-video '
+                f'(<video>/<frame>.png) but holds mask files directly, e.g. '
+                f'{osp.join(root, files[0])}')
+        for video in dirs:
+            vdir = osp.join(root, video)
+            vfiles, _ = _list_dir(vdir)
+            if not vfiles:
+                raise ValueError(f'{what} video folder {vdir} holds no mask '
+                                 'files')
+            for name in vfiles:
+                _add(seqs, video, osp.splitext(name)[0], osp.join(vdir, name))
+    if not seqs:
+        raise ValueError(f'{what} folder {root} holds no mask files '
+                         f'(layout {layout})')
+    return layout, OrderedDict(
+        (v, OrderedDict(sorted(seqs[v].items(),
+                               key=lambda kv: frame_sort_key(kv[0]))))
+        for v in sorted(seqs))
+
+
+def expected_path(root: str, layout: str, video: str, frame: str) -> str:
+    """Where a (PNG) mask for (video, frame) would lie in ``layout``."""
+    if layout == 'flat':
+        return osp.join(root, f'{video}_{frame}.png')
+    return osp.join(root, video, f'{frame}.png')
+
+
+def _listing(paths: List[str]) -> str:
+    shown = ', '.join(paths[:_MAX_LISTED])
+    more = len(paths) - _MAX_LISTED
+    return shown + (f' ... and {more} more' if more > 0 else '')
+
+
+def read_sequence_list(spec: Optional[str]) -> Optional[List[str]]:
+    """Parse a ``--sequences`` value: a text file (one name a line, ``#``
+    comments allowed) or a comma-separated list. None stays None."""
+    if spec is None:
+        return None
+    if osp.isfile(spec):
+        with open(spec) as f:
+            names = [ln.split('#', 1)[0].strip() for ln in f]
+    else:
+        names = [s.strip() for s in re.split(r'[,\s]+', spec)]
+    names = [n for n in names if n]
+    if not names:
+        raise ValueError(f'no sequence names in {spec!r}')
+    return names
+
+
+def pair_frames(pred_root: str,
+                gt_root: str,
+                layout: Optional[str] = None,
+                gt_layout: Optional[str] = None,
+                sequences: Optional[Iterable[str]] = None
+                ) -> Dict[str, List[FramePair]]:
+    """Match every GT frame with its prediction.
+
+    Args:
+        pred_root: prediction folder; ``layout`` is its layout (None: detect).
+        gt_root: ground-truth folder; ``gt_layout`` is its layout (None:
+            detect).
+        sequences: evaluate only these GT videos (all when None). Prediction
+            videos that exist in the GT but are not selected are ignored.
+
+    Returns:
+        ``{video: [(frame_id, pred_path, gt_path), ...]}`` in GT video order
+        and GT frame order.
+
+    Raises:
+        FileNotFoundError: a folder is missing, a selected video is not in the
+            GT, or predictions are missing for GT frames (the message names
+            the expected prediction files).
+        ValueError: the prediction tree has frames or videos that the GT does
+            not have, or a folder is empty / unparsable.
+    """
+    _, gt = list_sequences(gt_root, gt_layout, 'GT')
+    pred_layout, pred = list_sequences(pred_root, layout, 'prediction')
+
+    if sequences is not None:
+        sequences = list(dict.fromkeys(sequences))
+        unknown = [s for s in sequences if s not in gt]
+        if unknown:
+            raise FileNotFoundError(
+                f'selected sequence(s) not in GT folder {gt_root}: '
+                f'{_listing(unknown)}')
+    extra_videos = [v for v in pred if v not in gt]
+    if extra_videos:
+        raise ValueError(
+            f'prediction folder {pred_root} has {len(extra_videos)} video(s) '
+            f'that GT folder {gt_root} does not have: '
+            f'{_listing(extra_videos)}')
+
+    selected = list(gt) if sequences is None else sequences
+    pairs: Dict[str, List[FramePair]] = OrderedDict()
+    missing: List[str] = []
+    extra: List[str] = []
+    for video in selected:
+        pframes = pred.get(video, {})
+        for frame in pframes:
+            if frame not in gt[video]:
+                extra.append(pframes[frame])
+        seq = []
+        for frame, gt_path in gt[video].items():
+            if frame in pframes:
+                seq.append((frame, pframes[frame], gt_path))
+            else:
+                missing.append(
+                    f'{expected_path(pred_root, pred_layout, video, frame)} '
+                    f'(for GT {gt_path})')
+        pairs[video] = seq
+    if missing:
+        raise FileNotFoundError(
+            f'{len(missing)} prediction file(s) missing: {_listing(missing)}')
+    if extra:
+        raise ValueError(
+            f'{len(extra)} prediction file(s) have no GT frame in {gt_root}: '
+            f'{_listing(extra)}')
+    return pairs
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read an image the way MATLAB's ``imread`` presents it.
+
+    Returns:
+        ``H x W`` for gray-scale images and for palette images (the palette
+        *index* plane, not the colours: an index whose colour happens to be
+        black is still a label), ``H x W x 3`` in RGB order for colour images
+        (alpha dropped). dtype uint8 or uint16 as stored.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file cannot be decoded as an image.
+    """
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f'mask file not found: {path}') from None
+    # PNG colour type 3 (palette) is byte 25 of the file (IHDR). OpenCV would
+    # expand the palette to colours, so those go through PIL for the indices.
+    if data[:8] == _PNG_SIGNATURE and len(data) > 25 and data[25] == 3:
+        return _read_with_pil(path, data)
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        return _read_with_pil(path, data)
+    if img.ndim == 3:
+        if img.shape[2] == 1:
+            img = img[:, :, 0]
+        else:  # BGR(A) -> RGB, alpha dropped
+            img = img[:, :, 2::-1]
+    return img
+
+
+def size_mismatch(pred_path: str, pred_hw, gt_path: str,
+                  gt_hw) -> ValueError:
+    """The error for a prediction whose size differs from its GT's."""
+    return ValueError(
+        f'size mismatch: prediction {pred_path} is {pred_hw[1]}x{pred_hw[0]} '
+        f'(WxH) but GT {gt_path} is {gt_hw[1]}x{gt_hw[0]}')
+
+
+def image_size(path: str) -> Tuple[int, int]:
+    """``(H, W)`` of an image file, from the PNG header when possible (no
+    decoding), else by decoding it."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(24)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'mask file not found: {path}') from None
+    if head[:8] == _PNG_SIGNATURE and head[12:16] == b'IHDR':
+        width = int.from_bytes(head[16:20], 'big')
+        height = int.from_bytes(head[20:24], 'big')
+        return height, width
+    return read_image(path).shape[:2]
+
+
+def _read_with_pil(path: str, data: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.mode in ('P', 'L', 'I;16', 'I;16B', 'I;16L', 'I'):
+                arr = np.asarray(im)
+            elif im.mode == '1':
+                arr = np.asarray(im).astype(np.uint8) * 255
+            else:
+                arr = np.asarray(im.convert('RGB'))
+    except Exception as err:  # PIL raises many types for broken files
+        raise ValueError(f'cannot read image {path}: {err}') from None
+    return arr
+
+
+def to_binary(img: np.ndarray) -> np.ndarray:
+    """Foreground = any nonzero value (any colour channel for RGB images).
+
+    Covers 0/1 and 0/255 masks and palette indices alike; there is no void
+    value (DAVIS-16 has none).
+    """
+    if img.ndim == 3:
+        return np.any(img != 0, axis=2)
+    return img != 0
+
+
+def read_mask(path: str) -> np.ndarray:
+    """Read a binary mask file: ``H x W`` bool, True = foreground."""
+    return to_binary(read_image(path))
+
+
+# --------------------------------------------------------------------------
+# Writing results
+# --------------------------------------------------------------------------
+def _jsonable(obj):
+    """NaN -> None (JSON has no NaN), numpy scalars/arrays -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and obj != obj:
+        return None
+    return obj
+
+
+def _write_atomic(path: str, text: str) -> None:
+    """Write via a temporary file in the same folder and ``os.replace``, so
+    a reader never sees a half-written file (and an old one survives a
+    crash)."""
+    import tempfile
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.',
+                               suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'w', newline='') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: str, results: dict) -> None:
+    """Save a results dict as JSON (NaN written as null), atomically."""
+    import json
+    _write_atomic(path, json.dumps(_jsonable(results), indent=2,
+                                   allow_nan=False) + '\n')
+
+
+def write_csv(path: str, results: dict, keys: Sequence[str]) -> None:
+    """Save per-sequence rows and one dataset row as CSV, atomically.
+
+    Columns: ``level`` ('sequence' or 'dataset'), ``name`` (the sequence, or
+    the protocol for the dataset row), ``keys``..., ``num_frames_evaluated``.
+    Values are fractions, NaN left empty.
+    """
+    import csv
+    import io as _io
+    buf = _io.StringIO()
+    writer = csv.writer(buf, lineterminator='\n')
+    cols = list(keys) + ['num_frames_evaluated']
+    writer.writerow(['level', 'name'] + cols)
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and v != v):
+            return ''
+        return repr(float(v)) if isinstance(v, float) else str(v)
+
+    for name, row in results['sequences'].items():
+        writer.writerow(['sequence', name] + [cell(row.get(k)) for k in cols])
+    writer.writerow(['dataset', results['protocol']]
+                    + [cell(results.get(k)) for k in cols])
+    _write_atomic(path, buf.getvalue())

@@ -1,0 +1,80 @@
+"""Running a per-sequence function over many sequences in a process pool."""
+import multiprocessing as mp
+import os
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+
+def default_workers() -> int:
+    """``min(4, number of CPUs)``: beyond 4 processes PNG decoding from one
+    disk stops scaling on the machines we measured."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _init_worker() -> None:
+    # One OpenCV thread per process: the pool already uses every core, and
+    # OpenCV's own threads would only fight over them.
+    import cv2
+    cv2.setNumThreads(1)
+
+
+def map_sequences(fn: Callable[[Any], Any],
+                  items: Sequence[Tuple[str, Any]],
+                  workers: Optional[int] = None,
+                  sizes: Optional[Sequence[int]] = None,
+                  progress: bool = False,
+                  desc: str = 'evaluating') -> Dict[str, Any]:
+    """Compute ``{name: fn(arg)}`` for ``items = [(name, arg), ...]``.
+
+    Args:
+        fn: a module-level (picklable) function of one argument.
+        workers: number of processes (None: :func:`default_workers`); 1 runs
+            everything in this process.
+        sizes: work per item (e.g. frames), for the progress bar and for
+            submitting the largest items first (better load balance).
+        progress: show a tqdm progress bar (on stderr) counting ``sizes``.
+
+    Returns:
+        results keyed by name, in the order of ``items``.
+
+    The first exception raised by ``fn`` is re-raised here (same type and
+    message) and the remaining work is cancelled.
+    """
+    from tqdm import tqdm
+
+    workers = default_workers() if workers is None else int(workers)
+    if workers < 1:
+        raise ValueError(f'workers must be >= 1, got {workers}')
+    sizes = list(sizes) if sizes is not None else [1] * len(items)
+    results: Dict[str, Any] = {}
+    bar = tqdm(total=sum(sizes), unit='frame', desc=desc, disable=not progress,
+               dynamic_ncols=True, leave=False)
+    try:
+        if workers == 1 or len(items) <= 1:
+            for (name, arg), size in zip(items, sizes):
+                results[name] = fn(arg)
+                bar.update(size)
+        else:
+            # fork: workers inherit the imported modules instead of
+            # re-importing the whole package (torch, mmseg) as spawn would.
+            ctx = (mp.get_context('fork')
+                   if 'fork' in mp.get_all_start_methods() else None)
+            order = sorted(range(len(items)), key=lambda i: -sizes[i])
+            with ProcessPoolExecutor(max_workers=min(workers, len(items)),
+                                     mp_context=ctx,
+                                     initializer=_init_worker) as pool:
+                futures = {pool.submit(fn, items[i][1]): i for i in order}
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for fut in done:
+                        i = futures[fut]
+                        if fut.exception() is not None:
+                            for other in pending:
+                                other.cancel()
+                            raise fut.exception()
+                        results[items[i][0]] = fut.result()
+                        bar.update(sizes[i])
+    finally:
+        bar.close()
+    return {name: results[name] for name, _ in items}

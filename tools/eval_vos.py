@@ -1,0 +1,20 @@
+#!/usr/bin/env python
+"""DAVIS-16 U-VOS evaluation (J, F, J&F) of a folder of predicted masks.
+
+    python tools/eval_vos.py PRED_DIR GT_DIR [--layout per-video|flat]
+        [--gt-layout per-video|flat] [--protocol davis16|all-frames]
+        [--json OUT.json] [--csv OUT.csv] [--workers N]
+
+See ``--help`` and hfan/evaluation/davis.py.
+"""
+import importlib.util
+import os.path as osp
+import sys
+
+if importlib.util.find_spec('hfan') is None:  # run from a checkout
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from hfan.evaluation.cli import main_vos  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main_vos())
