@@ -55,3 +55,40 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
             for block in blocks:
                 if getattr(block.attn, 'sr_ratio', 1) > 1:
                     block.attn.norm.eps = reduction_norm_eps
+
+    def init_weights(self):
+        """MMSeg's MiT init, except ``init_cfg=dict(type='Pretrained')``.
+
+        A ``Pretrained`` checkpoint may be SegFormer's raw ImageNet file
+        (``mit_b*.pth``: original names + the ``head.*`` classifier), MMSeg's
+        ``mit2mmseg`` output, or a full HFAN/MMSeg segmentor checkpoint (the
+        MiT under ``backbone.backbone.`` or ``backbone.``, or the init_cfg's
+        ``prefix``). It is converted to MMSeg names and loaded strictly once
+        the classifier is left out; a missing file raises
+        ``FileNotFoundError`` naming the path and where to get it.
+        """
+        cfgs = self.init_cfg if isinstance(self.init_cfg,
+                                           (list, tuple)) else [self.init_cfg]
+        pretrained = [
+            c for c in cfgs if isinstance(c, dict) and c.get('type') ==
+            'Pretrained'
+        ]
+        if not pretrained:
+            return super().init_weights()
+        from mmengine.model.weight_init import initialize, update_init_info
+
+        from hfan.apis.checkpoint import load_mit_pretrained
+        others = [c for c in cfgs if c not in pretrained]
+        if others:
+            initialize(self, others)
+        cfg = pretrained[-1]
+        load_mit_pretrained(
+            self,
+            cfg['checkpoint'],
+            prefix=cfg.get('prefix'),
+            map_location=cfg.get('map_location', 'cpu'))
+        if hasattr(self, '_params_init_info'):
+            update_init_info(
+                self,
+                init_info=f'Pretrained MiT weights from {cfg["checkpoint"]}')
+        self._is_init = True

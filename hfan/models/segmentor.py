@@ -6,6 +6,7 @@ from torch import nn
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
+from .checkpoint_layout import convert_to_hfan, needs_conversion
 
 
 def sync_bn_unsupported() -> bool:
@@ -24,14 +25,21 @@ def sync_bn_unsupported() -> bool:
 class VOSEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` for HFAN, unchanged in what it computes.
 
-    The only addition: when built inside a distributed run that cannot
-    synchronise BatchNorm (CPU processes on gloo), every ``SyncBN`` becomes a
-    plain per-process BN, and the log says so once. On GPUs (NCCL) the
-    published SyncBN is kept.
+    Two additions:
+
+    * when built inside a distributed run that cannot synchronise BatchNorm
+      (CPU processes on gloo), every ``SyncBN`` becomes a plain per-process
+      BN, and the log says so once. On GPUs (NCCL) the published SyncBN is
+      kept;
+    * ``load_state_dict`` also accepts the published checkpoint layout
+      (OFFICIAL_CKPT.md): a pre-hook converts it in place, so mmengine's
+      ``load_checkpoint``, the Runner's ``load_from`` and
+      ``mmseg.apis.init_model`` take the released files directly.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.register_load_state_dict_pre_hook(accept_published_layout)
         if sync_bn_unsupported() and any(
                 isinstance(m, nn.SyncBatchNorm) for m in self.modules()):
             print_log(
@@ -41,3 +49,36 @@ class VOSEncoderDecoder(EncoderDecoder):
                 logger='current')
             reverted = revert_sync_batchnorm(self)
             assert reverted is self  # the segmentor itself is not a norm
+
+
+def accept_published_layout(module, state_dict, prefix, local_metadata,
+                            strict, missing_keys, unexpected_keys,
+                            error_msgs) -> None:
+    """``load_state_dict`` pre-hook: published HFAN keys -> this project's.
+
+    Runs before any key is matched. The entries under ``prefix`` are
+    converted in place (torch and mmengine both hand hooks their own copy
+    of the state dict); a state dict already in this layout is untouched.
+    The published, never-used ``decode_head.conv_seg`` (2, 128, 1, 1) is
+    dropped.
+    """
+    keys = [k for k in state_dict if k.startswith(prefix)]
+    if not needs_conversion(k[len(prefix):] for k in keys):
+        return
+    sub = {k[len(prefix):]: state_dict[k] for k in keys}
+    try:
+        conversion = convert_to_hfan(sub)
+    except ValueError as error:  # e.g. fusion modules of two methods
+        error_msgs.append(str(error))
+        return
+    if not conversion.converted:
+        return
+    for key in keys:
+        del state_dict[key]
+    for key, value in conversion.state_dict.items():
+        state_dict[prefix + key] = value
+    print_log(
+        f'loading a {conversion.layout.describe()}; converted in memory'
+        + (f', dropped unused {", ".join(conversion.dropped)}'
+           if conversion.dropped else ''),
+        logger='current')

@@ -24,8 +24,9 @@ test_pipeline = [
     dict(type='LoadBinaryAnnotations'),
     dict(type='PackSegInputs'),
 ]
-# --aug-test: ratios 0.75 / 1.0 / 1.75 with horizontal flip, probabilities
-# averaged (mmseg's SegTTAModel).
+# --aug-test: ratios 0.75 / 1.0 / 1.75 OF THE TEST SCALE (2048, 512), as the
+# published MultiScaleFlipAug did (a DAVIS frame gives 384x704, 512x928 and
+# 896x1600 views), with horizontal flip; softmax probabilities are averaged.
 img_ratios = [0.75, 1.0, 1.75]
 tta_pipeline = [
     dict(type='LoadFrameAndFlow'),
@@ -33,8 +34,10 @@ tta_pipeline = [
         type='TestTimeAug',
         transforms=[
             [
-                dict(type='Resize', scale_factor=r, keep_ratio=True)
-                for r in img_ratios
+                dict(
+                    type='Resize',
+                    scale=(int(2048 * r), int(512 * r)),
+                    keep_ratio=True) for r in img_ratios
             ],
             [
                 dict(type='RandomFlip', prob=0., direction='horizontal'),

@@ -1,0 +1,454 @@
+"""Segmenting frames and videos with a trained HFAN model.
+
+:class:`VideoSegmenter` wraps model building, checkpoint loading, the
+config's test pipeline and the test-time options (sliding windows, the
+published multi-scale + flip test, CUDA fp16 autocast) behind three calls::
+
+    seg = VideoSegmenter('local_configs/hfan/hfan.small.512x512.refine.py',
+                         'checkpoint/HFAN-s-converted.pth', device='cuda:0')
+    mask, prob = seg.segment_pair(frame_bgr, flow_bgr)     # one frame
+    masks, probs = seg.segment_batch(frames, flows)         # several
+    for t, mask, prob in seg.segment_video(frames):         # a whole video,
+        ...                                                  # flow computed
+
+Inputs are what OpenCV decodes: BGR ``uint8`` arrays ``(H, W, 3)``; the flow
+is the colour-coded flow image of the published data (``flow/<split>/*.jpg``)
+or a raw ``(H, W, 2)`` flow field, which is colour-coded here as the
+published data was (:func:`hfan.flow.flow_to_bgr`).
+"""
+import copy
+import os
+import warnings
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+from torch import Tensor
+
+from mmseg.registry import MODELS
+
+from .config import load_config
+
+#: Pipeline steps that read files; in memory the arrays are given instead.
+_FILE_LOADING = frozenset({
+    'LoadFrameAndFlow', 'LoadImageFromFile', 'LoadImageFromNDArray',
+    'LoadBinaryAnnotations', 'LoadAnnotations'
+})
+
+FP16_NEEDS_CUDA = (
+    'fp16 runs the forward under CUDA float16 autocast, as the published '
+    'numbers were computed; device {device!r} is not a CUDA device. Run in '
+    'float32 on the CPU (leave out --fp16 / fp16=True).')
+
+Mask = np.ndarray  # (H, W) uint8 in {0, 1}
+Probability = np.ndarray  # (H, W) float32 foreground probability
+
+
+def in_memory_pipeline(pipeline: Sequence[dict]) -> List[dict]:
+    """A test (or TTA) pipeline config without its file-loading steps.
+
+    ``LoadFrameAndFlow`` and the annotation loaders are dropped, also inside
+    ``TestTimeAug``'s transform groups, so the rest of the pipeline (Resize,
+    ResizeToMultiple, flips, PackSegInputs) runs on an ``img`` that is
+    already in the results dict.
+    """
+    steps = []
+    for step in copy.deepcopy(list(pipeline)):
+        kind = step.get('type')
+        if kind in _FILE_LOADING:
+            continue
+        if kind == 'TestTimeAug':
+            groups = [[t for t in group if t.get('type') not in _FILE_LOADING]
+                      for group in step['transforms']]
+            step['transforms'] = [group for group in groups if group]
+        steps.append(step)
+    return steps
+
+
+def test_pipeline_of(cfg: Config, aug_test: bool = False) -> List[dict]:
+    """The pipeline a config tests with: ``tta_pipeline`` for the
+    multi-scale test, else the test dataset's (``test_pipeline`` when the
+    config has no test dataloader)."""
+    if aug_test:
+        if 'tta_pipeline' not in cfg:
+            raise ValueError(
+                'the multi-scale test needs a `tta_pipeline` in the config '
+                '(see local_configs/_base_/datasets/davis2seg.py)')
+        return cfg.tta_pipeline
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset')
+    while isinstance(dataset, dict):  # through RepeatDataset & co.
+        if 'pipeline' in dataset:
+            return dataset['pipeline']
+        dataset = dataset.get('dataset')
+    if 'test_pipeline' in cfg:
+        return cfg.test_pipeline
+    raise ValueError('the config has neither test_dataloader.dataset.pipeline '
+                     'nor test_pipeline')
+
+
+def stack_frame_and_flow(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """(H, W, 3) BGR frame + flow image or (H, W, 2) flow -> (H, W, 6) uint8.
+
+    The frame comes first, as ``LoadFrameAndFlow`` stacks them. A raw flow
+    field is colour-coded first (``flow_to_bgr``, the published coding).
+    """
+    frame = np.asarray(frame)
+    flow = np.asarray(flow)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError('expected a BGR uint8 frame of shape (H, W, 3), got '
+                         f'{frame.dtype} {frame.shape}')
+    if flow.ndim == 3 and flow.shape[2] == 2:
+        from hfan.flow import flow_to_bgr
+        flow = flow_to_bgr(flow)
+    if flow.ndim != 3 or flow.shape[2] != 3 or flow.dtype != np.uint8:
+        raise ValueError(
+            'expected the flow as a BGR uint8 colour-coded image (H, W, 3) '
+            f'or a raw flow field (H, W, 2), got {flow.dtype} {flow.shape}')
+    if frame.shape != flow.shape:
+        raise ValueError(f'the frame is {frame.shape[1]}x{frame.shape[0]} but '
+                         f'its flow is {flow.shape[1]}x{flow.shape[0]}; they '
+                         'must have the same size')
+    return np.concatenate([frame, flow], axis=2)
+
+
+class VideoSegmenter:
+    """An HFAN model ready to segment frames, batches and videos.
+
+    Args:
+        config: config file path or :class:`~mmengine.config.Config`. The
+            model, ``model.test_cfg`` (``mode='whole'`` or ``'slide'`` with
+            ``crop_size``/``stride``) and the test pipeline (or
+            ``tta_pipeline``) are taken from it.
+        checkpoint: weights: this project's checkpoints or the published
+            layout, loaded strictly (an error lists missing / unexpected
+            keys). ``None`` keeps random weights (benchmarks, tests).
+        device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
+        aug_test: the published multi-scale test: every view of the config's
+            ``tta_pipeline`` (ratios 0.75 / 1.0 / 1.75, each unflipped and
+            flipped) is segmented, its softmax probabilities are brought
+            back to the frame size (flip undone), and the probabilities are
+            averaged -- what MMSeg's ``SegTTAModel`` computes, with the
+            averaged probability kept.
+        fp16: run the forward under CUDA float16 autocast with a float16
+            input, as the published numbers were computed (sliding-window
+            sums in float16 too). CUDA only: refused on other devices.
+        cfg_options: config overrides (``--cfg-options`` dict), applied with
+            :func:`hfan.apis.load_config` rules.
+
+    Attributes:
+        model: the segmentor (eval mode, on ``device``).
+        cfg: the config used.
+        pipeline: the in-memory test pipeline (``Compose``).
+    """
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: Optional[str] = None,
+                 device: Union[str, torch.device] = 'cpu',
+                 aug_test: bool = False,
+                 fp16: bool = False,
+                 cfg_options: Optional[Dict[str, Any]] = None):
+        self.device = torch.device(device)
+        if fp16 and self.device.type != 'cuda':
+            raise ValueError(FP16_NEEDS_CUDA.format(device=str(device)))
+        if self.device.type == 'cuda' and not torch.cuda.is_available():
+            raise RuntimeError(f'device {str(device)!r} was asked for but '
+                               'CUDA is not available; use device="cpu"')
+        if isinstance(config, Config):
+            cfg = copy.deepcopy(config)
+            if cfg_options:
+                cfg.merge_from_dict(cfg_options)
+        else:
+            cfg = load_config(str(config), cfg_options)
+        self.cfg = cfg
+        self.aug_test = aug_test
+        self.fp16 = fp16
+        self.checkpoint = checkpoint
+
+        init_default_scope(cfg.get('default_scope', 'mmseg'))
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.pretrained = None
+        model = MODELS.build(model_cfg)
+        # One process: SyncBN is plain BN at eval, and plain BN runs on any
+        # device.
+        model = revert_sync_batchnorm(model)
+        if checkpoint is not None:
+            from hfan.apis.checkpoint import load_hfan_checkpoint
+            load_hfan_checkpoint(model, checkpoint, strict=True)
+        else:
+            warnings.warn('VideoSegmenter: no checkpoint, the model keeps '
+                          'random weights')
+        self.model = model.to(self.device).eval()
+        self.model.cfg = cfg
+        if (self.device.type == 'cuda'
+                and cfg.get('env_cfg', {}).get('cudnn_benchmark', False)):
+            torch.backends.cudnn.benchmark = True
+        self.pipeline = Compose(
+            in_memory_pipeline(test_pipeline_of(cfg, aug_test)))
+        self._flow_estimators: Dict[str, Callable] = {}
+
+    @property
+    def test_mode(self) -> str:
+        """``'whole'`` or ``'slide'`` (from ``model.test_cfg``)."""
+        return self.model.test_cfg.get('mode', 'whole')
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(checkpoint={self.checkpoint!r}, '
+                f'device={str(self.device)!r}, mode={self.test_mode!r}, '
+                f'aug_test={self.aug_test}, fp16={self.fp16})')
+
+    # -- the two halves of a forward -----------------------------------------
+    def prepare(self, frame: np.ndarray, flow: np.ndarray) -> dict:
+        """Run the test pipeline on one pair.
+
+        Returns:
+            ``dict(inputs, data_samples)``: a (6, h, w) uint8 tensor and its
+            ``SegDataSample`` (``aug_test``: lists of both, one per view).
+        """
+        img = stack_frame_and_flow(frame, flow)
+        return self.pipeline(
+            dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+
+    @torch.no_grad()
+    def predict(self, prepared: Sequence[dict]) -> List[Tensor]:
+        """Softmax probabilities of prepared samples of one input size.
+
+        Args:
+            prepared: outputs of :meth:`prepare` whose frames have the same
+                size (the data preprocessor stacks them into one batch).
+
+        Returns:
+            one (num_classes, H, W) float32 tensor per sample, at the
+            frame's size, on the model's device; with ``aug_test`` the mean
+            over the views.
+        """
+        if not self.aug_test:
+            return self._probabilities([p['inputs'] for p in prepared],
+                                       [p['data_samples'] for p in prepared])
+        num_views = len(prepared[0]['inputs'])
+        total = None
+        for view in range(num_views):
+            probs = self._probabilities(
+                [p['inputs'][view] for p in prepared],
+                [p['data_samples'][view] for p in prepared])
+            total = probs if total is None else [
+                acc.add_(p) for acc, p in zip(total, probs)
+            ]
+        return [acc / num_views for acc in total]
+
+    def _probabilities(self, inputs: List[Tensor],
+                       samples: list) -> List[Tensor]:
+        data = self.model.data_preprocessor(
+            dict(inputs=inputs, data_samples=samples), False)
+        if self.fp16:
+            # The published test cast the input to float16 and ran the whole
+            # forward under autocast (OFFICIAL_CKPT.md, section 3, point 8).
+            with torch.autocast('cuda', dtype=torch.float16):
+                results = self.model.predict(data['inputs'].half(),
+                                             data['data_samples'])
+        else:
+            results = self.model.predict(data['inputs'],
+                                         data['data_samples'])
+        # seg_logits are at the frame size, flips undone (postprocess_result)
+        return [r.seg_logits.data.float().softmax(dim=0) for r in results]
+
+    # -- public API ----------------------------------------------------------
+    def segment_pair(self, frame_bgr: np.ndarray,
+                     flow_bgr: np.ndarray) -> Tuple[Mask, Probability]:
+        """Segment one frame given its flow.
+
+        Args:
+            frame_bgr: (H, W, 3) uint8 BGR frame.
+            flow_bgr: (H, W, 3) uint8 BGR colour-coded flow image (flow t ->
+                t+1) or a raw (H, W, 2) flow field.
+
+        Returns:
+            ``mask``: (H, W) uint8, 1 = primary object (the argmax class);
+            ``fg_prob``: (H, W) float32 foreground probability.
+        """
+        masks, probs = self.segment_batch([frame_bgr], [flow_bgr])
+        return masks[0], probs[0]
+
+    def segment_batch(
+            self, frames: Sequence[np.ndarray], flows: Sequence[np.ndarray]
+    ) -> Tuple[List[Mask], List[Probability]]:
+        """Segment several pairs; consecutive pairs of one size share a
+        forward pass.
+
+        Args:
+            frames: N (H_i, W_i, 3) uint8 BGR frames.
+            flows: N flows for them (see :meth:`segment_pair`).
+
+        Returns:
+            N masks (H_i, W_i) uint8 {0, 1} and N foreground probabilities
+            (H_i, W_i) float32.
+        """
+        if len(frames) != len(flows):
+            raise ValueError(f'{len(frames)} frames but {len(flows)} flows')
+        prepared = [self.prepare(f, fl) for f, fl in zip(frames, flows)]
+        masks, probs = [], []
+        start = 0
+        for end in range(1, len(prepared) + 1):
+            if end < len(prepared) and (frames[end].shape[:2]
+                                        == frames[start].shape[:2]):
+                continue
+            for p in self.predict(prepared[start:end]):
+                masks.append(p.argmax(dim=0).to(torch.uint8).cpu().numpy())
+                probs.append(p[1].cpu().numpy())
+            start = end
+        return masks, probs
+
+    def segment_video(
+        self,
+        frames: Iterable[Any],
+        flows: Optional[Iterable[Any]] = None,
+        flow_estimator: Union[str, Callable[[np.ndarray, np.ndarray],
+                                            np.ndarray]] = 'dis',
+        *,
+        load: Optional[Callable[[Any], np.ndarray]] = None,
+        skip: Optional[Callable[[int], bool]] = None,
+        batch_size: int = 1,
+    ) -> Iterator[Tuple[int, Mask, Probability]]:
+        """Segment a video frame by frame, streaming.
+
+        Args:
+            frames: the frames in order, any iterable (a generator reading a
+                video works); each item is a BGR uint8 (H, W, 3) image, or
+                whatever ``load`` decodes (a file path, bytes...).
+            flows: one flow per frame (colour-coded BGR image or raw (H, W, 2)
+                field, or items for ``load``), as in the published data: t ->
+                t+1, the last frame t -> t-1. ``None``: computed here with
+                ``flow_estimator`` following that rule
+                (:func:`hfan.flow.iter_video_flows`).
+            flow_estimator: a :mod:`hfan.flow` estimator name (``'dis'``,
+                ``'raft'``) or a callable ``(img1, img2) -> (H, W, 2)``.
+            load: decodes an item of ``frames`` / ``flows``; called only for
+                frames that are segmented (and their flow neighbours).
+            skip: ``skip(t)`` true leaves frame ``t`` out (nothing is
+                yielded, decoded or computed for it unless a neighbour's flow
+                needs it): used to resume.
+            batch_size: frames per forward pass.
+
+        Yields:
+            ``(t, mask, fg_prob)`` for each frame not skipped, in order:
+            ``mask`` (H, W) uint8 {0, 1}, ``fg_prob`` (H, W) float32.
+
+        Memory: frames are read one ahead; without ``flows`` only the
+        current frame and one neighbour are kept decoded.
+        """
+        load = load or _identity
+        skip = skip or _never
+        pairs = (self._pairs_with_flow(frames, flows, load, skip)
+                 if flows is not None else self._pairs_computing_flow(
+                     frames, flow_estimator, load, skip))
+        batch: List[Tuple[int, np.ndarray, np.ndarray]] = []
+        for item in pairs:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                yield from self._segment_items(batch)
+                batch = []
+        if batch:
+            yield from self._segment_items(batch)
+
+    def _segment_items(self, batch):
+        try:
+            masks, probs = self.segment_batch([b[1] for b in batch],
+                                              [b[2] for b in batch])
+        except ValueError as err:
+            where = ', '.join(str(b[0]) for b in batch)
+            raise ValueError(f'frame {where}: {err}') from err
+        for (t, _, _), mask, prob in zip(batch, masks, probs):
+            yield t, mask, prob
+
+    @staticmethod
+    def _pairs_with_flow(frames, flows, load, skip):
+        frames, flows = iter(frames), iter(flows)
+        t = 0
+        while True:
+            frame = next(frames, _END)
+            flow = next(flows, _END)
+            if frame is _END and flow is _END:
+                return
+            if frame is _END or flow is _END:
+                raise ValueError(
+                    f'segment_video: {"fewer" if frame is _END else "more"} '
+                    f'frames than flows (they differ at index {t})')
+            if not skip(t):
+                frame_img = _load(load, frame, t, 'frame')
+                flow_img = _load(load, flow, t, 'flow')
+                if frame_img.shape[:2] != flow_img.shape[:2]:
+                    raise ValueError(
+                        f'frame {t}{_name(frame)} is {_size(frame_img)} but '
+                        f'its flow{_name(flow)} is {_size(flow_img)}; they '
+                        'must have the same size')
+                yield t, frame_img, flow_img
+            t += 1
+
+    def _pairs_computing_flow(self, frames, flow_estimator, load, skip):
+        from hfan.flow import flow_to_bgr, iter_video_flows
+        estimator = self._estimator(flow_estimator)
+        # iter_video_flows reads one frame ahead; it asks for images by
+        # index so that a frame it decodes is decoded once for both uses.
+        items: Dict[int, Any] = {}
+        images: Dict[int, np.ndarray] = {}
+
+        def indices():
+            for index, item in enumerate(frames):
+                items[index] = item
+                yield index
+
+        def image(index: int) -> np.ndarray:
+            if index not in images:
+                images[index] = _load(load, items[index], index, 'frame')
+            return images[index]
+
+        flows = iter_video_flows(indices(), estimator, load=image, skip=skip)
+        for t, flow in enumerate(flows):
+            if flow is not None:
+                yield t, image(t), flow_to_bgr(flow)
+            # t-1 may still be needed: the last frame's flow looks back.
+            for old in [i for i in items if i < t - 1]:
+                del items[old]
+            for old in [i for i in images if i < t]:
+                del images[old]
+
+    def _estimator(self, flow_estimator):
+        if not isinstance(flow_estimator, str):
+            return flow_estimator
+        if flow_estimator not in self._flow_estimators:
+            from hfan.flow import build_flow_estimator
+            self._flow_estimators[flow_estimator] = build_flow_estimator(
+                flow_estimator)
+        return self._flow_estimators[flow_estimator]
+
+
+_END = object()
+
+
+def _identity(x):
+    return x
+
+
+def _never(_):
+    return False
+
+
+def _name(item) -> str:
+    """' <path>' for file items, '' for arrays (for error messages)."""
+    return f' {item}' if isinstance(item, (str, os.PathLike)) else ''
+
+
+def _size(image: np.ndarray) -> str:
+    return f'{image.shape[1]}x{image.shape[0]}'
+
+
+def _load(load, item, index, what):
+    image = load(item)
+    if image is None:  # cv2.imread's way of failing
+        raise ValueError(f'{what} {index}{_name(item)} could not be read')
+    return image

@@ -1,0 +1,358 @@
+"""infer.py and VideoSegmenter on tiny synthetic videos (CPU, MiT-b0)."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT, write_vos_split
+from mmengine.registry import init_default_scope
+from PIL import Image
+
+import infer
+from hfan.apis import load_config
+from hfan.apis.inference import VideoSegmenter
+from mmseg.registry import MODELS
+
+REFINE = osp.join(ROOT, 'local_configs', 'hfan',
+                  'hfan.small.512x512.refine.py')
+SIZE = (64, 96)  # (H, W) of conftest's write_vos_split frames
+NAMES = [f'video{v}_{t:05d}' for v in range(2) for t in range(4)]
+
+
+def write_tiny_config(path, select_method='hfan'):
+    """The small refine config (slide 512x512 / 271) shrunk to MiT-b0, with
+    a test resize to 120x80 (-> 128x96 after ResizeToMultiple)."""
+    with open(path, 'w') as f:
+        f.write(f"""
+_base_ = [{REFINE!r}]
+model = dict(
+    backbone=dict(
+        backbone=dict(arch='b0', drop_path_rate=0.0, init_cfg=None)),
+    decode_head=dict(select_method={select_method!r},
+                     in_channels=[32, 64, 160, 256], channels=32))
+test_pipeline = [
+    dict(type='LoadFrameAndFlow'),
+    dict(type='Resize', scale=(120, 80), keep_ratio=True),
+    dict(type='ResizeToMultiple', size_divisor=32),
+    dict(type='LoadBinaryAnnotations'),
+    dict(type='PackSegInputs'),
+]
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+""")
+    return str(path)
+
+
+def save_tiny_checkpoint(config, path, seed=0):
+    """Random weights of the config's model, saved as {'state_dict', 'meta'}.
+
+    The classifier bias is set so that about half of the pixels of a
+    synthetic frame are foreground: masks compared in the tests are then
+    not all background.
+    """
+    cfg = load_config(config)
+    init_default_scope('mmseg')
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model).eval()
+    root = osp.join(osp.dirname(str(path)), f'calibration_{seed}')
+    write_vos_split(root, 'val', videos=1, frames=1)
+    data = dict(inputs=[
+        torch.from_numpy(np.concatenate(read_pair(root, 'video0_00000'),
+                                        2)).permute(2, 0, 1)
+    ])
+    with torch.no_grad():
+        inputs = model.data_preprocessor(data, False)['inputs']
+        logits = model.encode_decode(inputs, [dict(img_shape=SIZE)])
+        margin = (logits[0, 1] - logits[0, 0]).median()
+        model.decode_head.conv_seg.bias[1] -= margin
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
+    return str(path)
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    """One intra-op thread: the tensors are tiny, and on a shared 2-core
+    machine OpenMP threads that wait for a busy core make the first forward
+    passes of a process seconds long."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def tiny(tmp_path_factory):
+    """(config path, checkpoint path) of the tiny HFAN model."""
+    folder = tmp_path_factory.mktemp('tiny_model')
+    config = write_tiny_config(folder / 'tiny_hfan.py')
+    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
+
+
+@pytest.fixture(scope='session')
+def segmenter(tiny):
+    return VideoSegmenter(*tiny)
+
+
+def run_infer(tiny, root, out, *extra):
+    config, checkpoint = tiny
+    return infer.main([
+        '--config', config, '--checkpoint', checkpoint, '--input', root,
+        '--output_dir', str(out), '--device', 'cpu', '--no-progress',
+        '--workers', '1', *extra
+    ])
+
+
+def read_pair(root, name):
+    frame = cv2.imread(osp.join(root, 'frame', 'val', name + '.jpg'))
+    flow = cv2.imread(osp.join(root, 'flow', 'val', name + '.jpg'))
+    return frame, flow
+
+
+def archive_path(out, name):
+    video, frame = name.rsplit('_', 1)
+    return osp.join(f'{out}-DAVIS-16', video, frame + '.png')
+
+
+def all_files(folder):
+    return sorted(
+        osp.relpath(osp.join(p, n), folder) for p, _, names in os.walk(folder)
+        for n in names)
+
+
+def test_infer_writes_flat_archive_and_prob(tiny, vos_root, tmp_path,
+                                            capsys):
+    out = tmp_path / 'masks'
+    assert run_infer(tiny, vos_root, out, '--save-prob') == 0
+    assert 'frames/s' in capsys.readouterr().out
+    assert all_files(out) == ['.hfan_infer.json'] + [n + '.png' for n in NAMES]
+    assert all_files(f'{out}-DAVIS-16') == [
+        osp.join(*n.rsplit('_', 1)) + '.png' for n in NAMES
+    ]
+    assert len(all_files(f'{out}-prob')) == len(NAMES)
+    for name in NAMES:
+        flat = Image.open(out / f'{name}.png')
+        assert flat.mode == 'P' and flat.size == SIZE[::-1]
+        assert flat.getpalette()[:6] == [0, 0, 0, 255, 0, 0]
+        red = np.asarray(flat.convert('RGB'))[..., 0]
+        assert set(np.unique(red)) <= {0, 255}
+        archive = cv2.imread(archive_path(out, name), cv2.IMREAD_UNCHANGED)
+        assert archive.shape == SIZE and archive.dtype == np.uint8
+        assert set(np.unique(archive)) <= {0, 255}
+        # The published archive(): red channel of the painted mask >= 127.
+        np.testing.assert_array_equal(archive, (red >= 127) * 255)
+        video, frame = name.rsplit('_', 1)
+        prob = cv2.imread(
+            osp.join(f'{out}-prob', video, frame + '.png'),
+            cv2.IMREAD_UNCHANGED)
+        assert prob.shape == SIZE and prob.dtype == np.uint8
+        # argmax of two classes == probability of the object above 1/2
+        assert np.all(prob[archive == 255] >= 127)
+        assert np.all(prob[archive == 0] <= 128)
+
+
+def test_segment_pair_equals_infer_output(tiny, segmenter, vos_root,
+                                          tmp_path):
+    out = tmp_path / 'masks'
+    assert run_infer(tiny, vos_root, out, '--save-prob') == 0
+    for name in (NAMES[0], NAMES[5]):
+        mask, prob = segmenter.segment_pair(*read_pair(vos_root, name))
+        assert mask.shape == prob.shape == SIZE
+        assert mask.dtype == np.uint8 and prob.dtype == np.float32
+        assert 0 < mask.sum() < mask.size  # a non-trivial mask is compared
+        archive = cv2.imread(archive_path(out, name), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(mask * 255, archive)
+        video, frame = name.rsplit('_', 1)
+        saved = cv2.imread(osp.join(f'{out}-prob', video, frame + '.png'),
+                           cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(np.rint(prob * 255), saved)
+
+
+def test_segment_batch_and_video_agree_with_pairs(segmenter, vos_root):
+    pairs = [read_pair(vos_root, n) for n in NAMES[:4]]
+    single = [segmenter.segment_pair(*p) for p in pairs]
+    masks, probs = segmenter.segment_batch([p[0] for p in pairs],
+                                           [p[1] for p in pairs])
+    streamed = list(
+        segmenter.segment_video([p[0] for p in pairs], [p[1] for p in pairs],
+                                batch_size=3, skip=lambda t: t == 1))
+    assert [t for t, _, _ in streamed] == [0, 2, 3]
+    for (mask, prob), batch_prob in zip(single, probs):
+        np.testing.assert_allclose(batch_prob, prob, atol=1e-5)
+    for t, _, prob in streamed:
+        np.testing.assert_allclose(prob, single[t][1], atol=1e-5)
+
+
+def test_segment_video_computes_flow(segmenter, vos_root):
+    frames = [
+        osp.join(vos_root, 'frame', 'val', n + '.jpg') for n in NAMES[:4]
+    ]
+    results = list(
+        segmenter.segment_video(frames, load=cv2.imread,
+                                skip=lambda t: t == 2))
+    assert [t for t, _, _ in results] == [0, 1, 3]
+    for _, mask, prob in results:
+        assert mask.shape == prob.shape == SIZE
+    # Given the flow images the DIS flows make (t -> t+1, last t -> t-1),
+    # the same masks come out.
+    from hfan.flow import build_flow_estimator, flow_to_bgr
+    dis = build_flow_estimator('dis')
+    images = [cv2.imread(f) for f in frames]
+    flow3 = flow_to_bgr(dis(images[3], images[2]))
+    mask3, prob3 = segmenter.segment_pair(images[3], flow3)
+    np.testing.assert_allclose(results[-1][2], prob3, atol=1e-6)
+
+
+def test_aug_test_matches_mmseg_tta_model(tiny, segmenter, vos_root,
+                                          tmp_path):
+    out = tmp_path / 'masks'
+    assert run_infer(tiny, vos_root, out, '--aug-test', '--max-frames',
+                     '3') == 0
+    for name in NAMES[:3]:
+        archive = cv2.imread(archive_path(out, name), cv2.IMREAD_UNCHANGED)
+        assert archive.shape == SIZE
+    # The merge is MMSeg's SegTTAModel: same mask from its test_step.
+    tta = VideoSegmenter(*tiny, aug_test=True)
+    frame, flow = read_pair(vos_root, NAMES[2])
+    mask, prob = tta.segment_pair(frame, flow)
+    prepared = tta.prepare(frame, flow)
+    assert len(prepared['inputs']) == 6  # 3 ratios x (no flip, flip)
+    for sample in prepared['data_samples']:
+        sample.set_metainfo(dict(img_path=NAMES[2] + '.jpg'))
+    reference = MODELS.build(dict(type='SegTTAModel', module=tta.model))
+    with torch.no_grad():
+        merged = reference.test_step(
+            dict(inputs=[[x] for x in prepared['inputs']],
+                 data_samples=[[s] for s in prepared['data_samples']]))
+    np.testing.assert_array_equal(mask, merged[0].pred_sem_seg.data[0])
+    archive = cv2.imread(archive_path(out, NAMES[2]), cv2.IMREAD_UNCHANGED)
+    np.testing.assert_array_equal(mask * 255, archive)
+    # and it is not the single-scale result
+    assert not np.allclose(prob, segmenter.segment_pair(frame, flow)[1])
+
+
+def test_resume_finishes_only_missing_frames(tiny, vos_root, tmp_path,
+                                             capsys):
+    out = tmp_path / 'masks'
+    assert run_infer(tiny, vos_root, out, '--max-frames', '3') == 0
+    done = [n for n in NAMES if (out / f'{n}.png').exists()]
+    assert done == NAMES[:3]
+    # A run killed mid-frame: one output of frame 2 missing, temporaries
+    # (named as atomic_write_bytes names them) left behind.
+    os.remove(archive_path(out, NAMES[2]))
+    stale = [
+        out / f'.{NAMES[3]}.png.k1ll3d.tmp',
+        osp.join(f'{out}-DAVIS-16', 'video0', '.00003.png.x9y8.tmp')
+    ]
+    for path in stale:
+        with open(path, 'wb') as f:
+            f.write(b'\x89PNG truncated')
+    kept = {n: os.stat(out / f'{n}.png').st_mtime_ns for n in NAMES[:2]}
+    kept.update({
+        n + '/archive': os.stat(archive_path(out, n)).st_mtime_ns
+        for n in NAMES[:2]
+    })
+    capsys.readouterr()
+    assert run_infer(tiny, vos_root, out) == 0
+    assert '2 of 8 were already written' in capsys.readouterr().out
+    for name in NAMES[:2]:
+        assert os.stat(out / f'{name}.png').st_mtime_ns == kept[name]
+        assert (os.stat(archive_path(out, name)).st_mtime_ns ==
+                kept[name + '/archive'])
+    for name in NAMES:
+        assert osp.isfile(archive_path(out, name))
+    files = all_files(out) + all_files(f'{out}-DAVIS-16')
+    assert not [f for f in files if f.endswith('.tmp')]
+    assert len(files) == 2 * len(NAMES) + 1  # + the settings record
+    # Resuming with other settings is refused, nothing is touched.
+    mtimes = {f: os.stat(out / f).st_mtime_ns for f in all_files(out)}
+    assert run_infer(tiny, vos_root, out, '--aug-test') == 1
+    assert 'other settings' in capsys.readouterr().err
+    assert mtimes == {f: os.stat(out / f).st_mtime_ns for f in all_files(out)}
+
+
+def test_slide_mode(tiny, segmenter, vos_root):
+    assert segmenter.test_mode == 'slide'  # the refine config's windows
+    frame, flow = read_pair(vos_root, NAMES[1])
+    mask, prob = segmenter.segment_pair(frame, flow)
+    # 512x512 windows cover the 128x96 input at once: the same as whole.
+    whole = VideoSegmenter(
+        *tiny, cfg_options={'model.test_cfg': dict(mode='whole')})
+    np.testing.assert_array_equal(whole.segment_pair(frame, flow)[1], prob)
+    small = VideoSegmenter(
+        *tiny,
+        cfg_options={
+            'model.test_cfg':
+            dict(mode='slide', crop_size=(64, 64), stride=(32, 32))
+        })
+    mask_small, prob_small = small.segment_pair(frame, flow)
+    assert mask_small.shape == prob_small.shape == SIZE
+    assert not np.allclose(prob_small, prob)  # 6 windows, not one
+
+
+def test_fp16_on_cpu_is_refused(tiny, vos_root, tmp_path, capsys):
+    with pytest.raises(ValueError, match='CUDA'):
+        VideoSegmenter(*tiny, fp16=True, device='cpu')
+    assert run_infer(tiny, vos_root, tmp_path / 'out', '--fp16') == 1
+    assert 'CUDA' in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_checkpoint_of_another_variant_lists_keys(tiny, vos_root, tmp_path,
+                                                  capsys):
+    config = write_tiny_config(tmp_path / 'tiny_im.py', select_method='im')
+    other = save_tiny_checkpoint(config, tmp_path / 'im.pth')
+    assert run_infer((tiny[0], other), vos_root, tmp_path / 'out') == 1
+    err = capsys.readouterr().err
+    assert 'missing in the checkpoint' in err
+    assert 'decode_head.fusions.0.alignment.object_pred.conv.weight' in err
+    assert "select_method='hfan'" in err
+    assert not (tmp_path / 'out').exists()
+
+
+def test_missing_flow_and_empty_input(tiny, vos_root, tmp_path, capsys):
+    flow = osp.join(vos_root, 'flow', 'val', NAMES[3] + '.jpg')
+    os.remove(flow)
+    assert run_infer(tiny, vos_root, tmp_path / 'out') == 1
+    assert flow in capsys.readouterr().err
+    assert not (tmp_path / 'out').exists()
+
+    empty = tmp_path / 'empty'
+    os.makedirs(empty / 'frame' / 'val')
+    os.makedirs(empty / 'flow' / 'val')
+    assert run_infer(tiny, str(empty), tmp_path / 'out') == 1
+    assert 'no *.jpg frames' in capsys.readouterr().err
+    assert run_infer(tiny, str(tmp_path / 'nowhere'), tmp_path / 'out') == 1
+    assert 'does not exist' in capsys.readouterr().err
+
+
+def test_missing_config_exit_code(tiny, vos_root, tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(ROOT, 'infer.py'), '--config',
+            str(tmp_path / 'no_such_config.py'), '--checkpoint', tiny[1],
+            '--input', vos_root, '--output_dir',
+            str(tmp_path / 'out')
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 1
+    assert 'no_such_config.py does not exist' in proc.stderr
+    assert not (tmp_path / 'out').exists()
+
+
+def test_default_input_is_the_config_test_set(tiny, vos_root, tmp_path):
+    config, checkpoint = tiny
+    assert infer.main([
+        '--config', config, '--checkpoint', checkpoint, '--output_dir',
+        str(tmp_path / 'out'), '--no-progress', '--max-frames', '1',
+        '--options', f'davis_root={vos_root}'
+    ]) == 0
+    assert all_files(tmp_path / 'out')[1:] == [NAMES[0] + '.png']

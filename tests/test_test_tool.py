@@ -1,0 +1,106 @@
+"""tools/test.py: J/F of a checkpoint on the config's test set (CPU)."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ROOT
+from test_infer import (NAMES, SIZE, archive_path, one_thread,  # noqa: F401
+                        run_infer, save_tiny_checkpoint, tiny,
+                        write_tiny_config)
+
+from hfan.apis.checkpoint import CheckpointMismatchError
+from hfan.evaluation import METRIC_KEYS
+
+# tools/test.py by path: `import test` could find the standard library's.
+_spec = importlib.util.spec_from_file_location(
+    'hfan_tools_test', osp.join(ROOT, 'tools', 'test.py'))
+test_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(test_tool)
+
+
+def run_test_tool(config, checkpoint, root, work_dir, *extra):
+    return test_tool.main([
+        config, checkpoint, '--work-dir',
+        str(work_dir), '--cfg-options', f'davis_root={root}', *extra
+    ])
+
+
+def test_test_tool_prints_j_and_f_and_writes_masks(tiny, vos_root, tmp_path,
+                                                   capsys):
+    out = tmp_path / 'pred'
+    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--out',
+                            str(out))
+    assert set(METRIC_KEYS) <= set(metrics)
+    assert all(0.0 <= metrics[k] <= 1.0 for k in ('J_mean', 'F_mean'))
+    printed = capsys.readouterr().out
+    assert 'J_mean' in printed and 'F_mean' in printed
+    # --out writes what infer.py writes, for the same checkpoint
+    infer_out = tmp_path / 'infer'
+    assert run_infer(tiny, vos_root, infer_out) == 0
+    for name in NAMES:
+        mask = cv2.imread(archive_path(out, name), cv2.IMREAD_UNCHANGED)
+        assert mask.shape == SIZE
+        np.testing.assert_array_equal(
+            mask, cv2.imread(archive_path(infer_out, name),
+                             cv2.IMREAD_UNCHANGED))
+        assert osp.isfile(out / f'{name}.png')
+
+
+def test_test_tool_aug_test(tiny, vos_root, tmp_path):
+    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--aug-test')
+    assert set(METRIC_KEYS) <= set(metrics)
+
+
+def test_test_tool_refuses_a_checkpoint_of_another_variant(
+        tiny, vos_root, tmp_path):
+    config = write_tiny_config(tmp_path / 'tiny_fat.py', select_method='fat')
+    other = save_tiny_checkpoint(config, tmp_path / 'fat.pth')
+    with pytest.raises(CheckpointMismatchError, match='missing'):
+        run_test_tool(tiny[0], other, vos_root, tmp_path / 'work')
+
+
+
+def test_dist_test_two_cpu_processes(tiny, vos_root, tmp_path):
+    """dist_test.sh: 2 processes on gloo, the same figures as one process."""
+    single = run_test_tool(*tiny, vos_root, tmp_path / 'work1')
+    out = tmp_path / 'pred'
+    proc = subprocess.run(
+        [
+            'bash', 'tools/dist_test.sh', tiny[0], tiny[1], '2', '--work-dir',
+            str(tmp_path / 'work2'), '--out',
+            str(out), '--cfg-options', f'davis_root={vos_root}'
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, OMP_NUM_THREADS='1', PORT='29641'),
+        capture_output=True,
+        text=True,
+        timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    printed = proc.stdout.strip().splitlines()[-1]
+    assert printed == test_tool.format_metrics(single)
+    assert len(os.listdir(out)) == len(NAMES)  # both ranks wrote theirs
+
+
+def test_benchmark_model_and_end_to_end(tiny, vos_root, tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        'hfan_tools_benchmark', osp.join(ROOT, 'tools', 'benchmark.py'))
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    report = tmp_path / 'bench.json'
+    result = benchmark.main([
+        tiny[0], '--checkpoint', tiny[1], '--shape', '64', '96', '--repeat',
+        '2', '--warmup', '1', '--device', 'cpu', '--end-to-end', '--input',
+        vos_root, '--max-frames', '3', '--json',
+        str(report)
+    ])
+    # the test pipeline resizes 96x64 to 120x80, then to a multiple of 32
+    assert result['model_input'] == [[96, 128]]
+    assert result['model_fps'] > 0 and result['e2e_frames'] == 3
+    row = capsys.readouterr().out.strip().splitlines()[-1]
+    assert row.startswith(f"| {result['date']} |") and '96x128' in row
+    assert json.loads(report.read_text())['model_fps'] == result['model_fps']

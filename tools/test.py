@@ -1,0 +1,176 @@
+"""Evaluate an HFAN checkpoint on the config's test set (J / F).
+
+Single process:  python tools/test.py CONFIG CHECKPOINT [--aug-test] [--out DIR]
+Several GPUs:    bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [options]
+(on a machine without GPUs dist_test.sh starts CPU processes on gloo).
+
+The config's ``test_dataloader`` and ``test_evaluator`` (``VOSMetric``: the
+DAVIS-16 protocol) run in mmengine's Runner, as MMSeg's tools/test.py does.
+The checkpoint goes through :func:`hfan.apis.checkpoint.load_hfan_checkpoint`,
+strictly, so the released files (``HFAN-s-converted.pth``...) load as they
+are and a checkpoint of another variant is refused with the keys listed.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+# tools/ itself, for train.py's CPU-distributed helper
+sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
+
+import torch  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.hooks import Hook  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import hfan  # noqa: E402,F401  (registers the plugin)
+from hfan.apis import load_config  # noqa: E402
+from train import init_cpu_distributed  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Evaluate an HFAN checkpoint with the config\'s test '
+        'dataloader and evaluator (DAVIS-16 J/F).')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        'checkpoint',
+        help='checkpoint: this project\'s or a released one (loaded '
+        'strictly)')
+    parser.add_argument(
+        '--work-dir',
+        help='where logs and the metrics JSON go (default: '
+        './work_dirs/<config name>)')
+    parser.add_argument(
+        '--out',
+        help='also write the predicted masks: DIR/<video>_<frame>.png '
+        '(palette) and DIR-DAVIS-16/<video>/<frame>.png (0/255), as infer.py '
+        'does, for offline evaluation (tools/eval_vos.py)')
+    parser.add_argument(
+        '--aug-test',
+        '--tta',
+        action='store_true',
+        dest='aug_test',
+        help='multi-scale + flip test: the config\'s tta_pipeline through '
+        'MMSeg\'s SegTTAModel (softmax probabilities averaged)')
+    parser.add_argument(
+        '--show-dir',
+        help='save the frames painted with their predictions under this '
+        'folder (SHOW_DIR/vis_data/vis_image/)')
+    parser.add_argument(
+        '--cfg-options',
+        '--options',
+        nargs='+',
+        action=DictAction,
+        dest='cfg_options',
+        help='override config values, e.g. davis_root=/data/DAVIS2SEG '
+        'model.test_cfg.mode=whole (--options is the published spelling)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (dist_test.sh passes pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def build_config(args):
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    # The Runner's own loader is lenient (strict=False) and knows only this
+    # project's key layout; main() loads the weights instead.
+    cfg.load_from = None
+    cfg.resume = False
+    if args.show_dir:
+        visualization = cfg.default_hooks.get('visualization')
+        if visualization is None:
+            raise RuntimeError('--show-dir needs default_hooks.visualization '
+                               "(dict(type='SegVisualizationHook'))")
+        visualization['draw'] = True
+        cfg.visualizer['save_dir'] = args.show_dir
+    if args.aug_test:
+        if 'tta_pipeline' not in cfg:
+            raise ValueError('--aug-test needs a tta_pipeline in the config')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        tta_model = cfg.get('tta_model') or dict(type='SegTTAModel')
+        tta_model['module'] = cfg.model
+        cfg.model = tta_model
+    if not torch.cuda.is_available():
+        # NCCL needs GPUs: CPU processes communicate over gloo, and DDP
+        # refuses device_ids for CPU modules (as in tools/train.py).
+        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+        if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
+            cfg.model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel', device_ids=None)
+    return cfg
+
+
+def segmentor_of(model):
+    """The segmentor inside DDP and SegTTAModel wrappers."""
+    if is_model_wrapper(model):
+        model = model.module
+    return getattr(model, 'module', model)
+
+
+class WriteMasksHook(Hook):
+    """Writes each test prediction as infer.py does (flat + archive)."""
+
+    def __init__(self, out_dir: str):
+        from hfan.apis.writers import FrameWriter
+        self.writer = FrameWriter(out_dir, save_prob=False, workers=2)
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None):
+        from hfan.evaluation.io import split_flat_name
+        for sample in outputs or []:
+            video, frame = split_flat_name(sample.img_path)
+            mask = sample.pred_sem_seg.data.squeeze(0).cpu().numpy()
+            self.writer.write(video, frame, mask)
+
+    def after_test(self, runner):
+        self.writer.close()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
+                                'exist')
+    cfg = build_config(args)
+    init_cpu_distributed(cfg.launcher)
+    runner = Runner.from_cfg(cfg)
+    from hfan.apis.checkpoint import load_hfan_checkpoint
+    load_hfan_checkpoint(segmentor_of(runner.model), args.checkpoint,
+                         strict=True)
+    if args.out:
+        runner.register_hook(WriteMasksHook(args.out), priority='LOW')
+    metrics = runner.test()
+    if runner.rank == 0 and metrics:
+        print(format_metrics(metrics))
+    return metrics
+
+
+def format_metrics(metrics: dict) -> str:
+    """One line of the figures; VOSMetric's fractions shown x100."""
+    from hfan.evaluation import METRIC_KEYS
+    parts = []
+    for key, value in metrics.items():
+        if key.split('/')[-1] in METRIC_KEYS:
+            value = 100 * value
+        parts.append(f'{key}: {value:.1f}' if isinstance(value, float) else
+                     f'{key}: {value}')
+    return '  '.join(parts)
+
+
+if __name__ == '__main__':
+    main()
