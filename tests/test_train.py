@@ -184,3 +184,37 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
         atomic_write_bytes(b'half', target)
     assert target.read_bytes() == b'complete checkpoint'
     assert os.listdir(tmp_path) == ['iter_2.pth']
+
+
+@pytest.fixture(scope='module')
+def hfan_checkpoint(data_root, tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('stage1'))
+    proc = run(train_cmd('tests/configs/hfan_tiny.py', work_dir, data_root,
+                         options=['train_cfg.max_iters=2']))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return osp.join(work_dir, 'iter_2.pth')
+
+
+def test_load_from_of_another_variant_is_refused(data_root, hfan_checkpoint,
+                                                  tmp_path):
+    proc = run(
+        train_cmd('tests/configs/hfan_tiny.py', str(tmp_path / 'w'),
+                  data_root, '--load-from', hfan_checkpoint,
+                  options=['model.decode_head.select_method=fat']))
+    assert proc.returncode != 0
+    # the strict check names the keys the fat model lacks in the file
+    assert 'missing' in proc.stderr.lower()
+    assert 'fusions.0.local_branch' in proc.stderr
+
+
+def test_load_from_needs_no_imagenet_file(data_root, hfan_checkpoint,
+                                          tmp_path):
+    """Stage 2 starts from a checkpoint: the backbone's ImageNet init file
+    is overwritten anyway and must not be required."""
+    work_dir = str(tmp_path / 'w')
+    proc = run(
+        train_cmd('tests/configs/hfan_tiny_pretrained.py', work_dir,
+                  data_root, '--load-from', hfan_checkpoint,
+                  options=['train_cfg.max_iters=1']))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))

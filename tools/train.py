@@ -15,10 +15,11 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 import hfan  # noqa: E402,F401  (registers the plugin)
-from hfan.apis import load_config  # noqa: E402
+from hfan.apis import load_config, load_hfan_checkpoint  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -142,11 +143,41 @@ def build_config(args):
                 device_ids=None,
                 broadcast_buffers=False)
     find_stage1_checkpoint(cfg)
-    if cfg.get('load_from') and not cfg.get('resume') and not osp.isfile(
-            cfg.load_from):
-        raise FileNotFoundError(f'load_from checkpoint {cfg.load_from} does '
-                                'not exist')
+    if cfg.get('load_from') and not cfg.get('resume'):
+        if not osp.isfile(cfg.load_from):
+            raise FileNotFoundError(
+                f'load_from checkpoint {cfg.load_from} does not exist')
+        # The checkpoint overwrites every weight: ImageNet initialisation
+        # files (e.g. checkpoint/mit_b1.pth) are then neither read nor needed.
+        drop_pretrained_init(cfg.model)
     return cfg
+
+
+def drop_pretrained_init(node) -> None:
+    """Remove ``init_cfg=dict(type='Pretrained', ...)`` from a model cfg."""
+    if isinstance(node, dict):
+        init = node.get('init_cfg')
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            node['init_cfg'] = None
+        for value in node.values():
+            drop_pretrained_init(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            drop_pretrained_init(value)
+
+
+def check_load_from(runner, cfg) -> None:
+    """Fail early and clearly if ``load_from`` does not fit the model.
+
+    mmengine loads ``load_from`` with ``strict=False`` (a wrong checkpoint
+    only warns); this loads it strictly once, which converts the published
+    layout and names the missing/unexpected keys and the likely cause.
+    """
+    if not cfg.get('load_from') or cfg.get('resume'):
+        return
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    load_hfan_checkpoint(model, cfg.load_from, strict=True)
 
 
 def init_cpu_distributed(launcher: str) -> None:
@@ -166,6 +197,7 @@ def main(argv=None):
     cfg = build_config(args)
     init_cpu_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
+    check_load_from(runner, cfg)
     if cfg.resume and cfg.load_from is None:
         print_log(f'resuming from the latest checkpoint in {cfg.work_dir} '
                   '(if any)', logger='current', level=logging.INFO)
