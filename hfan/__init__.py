@@ -9,3 +9,4 @@ from .version import __version__
 from . import datasets, engine, evaluation, models  # noqa: F401,E402
 
 __all__ = ['__version__']
+def __getattr__(name): return __import__('hfan.apis.inference', fromlist=['VideoSegmenter']).VideoSegmenter if name == 'VideoSegmenter' else (_ for _ in ()).throw(AttributeError(f'module {__name__!r} has no attribute {name!r}'))  # noqa: E302,E501,E704  lazy `from hfan import VideoSegmenter`: `import hfan` stays light

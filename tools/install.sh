@@ -29,6 +29,9 @@ say "torch $torch_version"
 
 # 2. pinned pure-Python / binary dependencies.
 "${PIP[@]}" -r requirements.txt -r requirements/tests.txt
+# The web app (tools/app.py). --no-deps: every Gradio release declares
+# pillow<13 and would downgrade our Pillow pin (see requirements/app.txt).
+"${PIP[@]}" --no-deps -r requirements/app.txt
 
 # 3. onedl-mmcv with compiled ops, built once per (machine, torch).
 mmcv_ok() {

@@ -3,7 +3,7 @@
 # synthetic_root=PATH`.
 _base_ = ['./davis2seg.py']
 synthetic_root = 'data/synthetic'
-crop_size = (160, 160)
+crop_size = (128, 128)
 train_pipeline = [
     dict(type='LoadFrameAndFlow'),
     dict(type='LoadBinaryAnnotations'),
@@ -23,6 +23,27 @@ test_pipeline = [
     dict(type='ResizeToMultiple', size_divisor=32),
     dict(type='LoadBinaryAnnotations'),
     dict(type='PackSegInputs'),
+]
+# --aug-test at the ratios of this test scale (see davis2seg.py).
+tta_pipeline = [
+    dict(type='LoadFrameAndFlow'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(
+                    type='Resize',
+                    scale=(int(256 * r), int(192 * r)),
+                    keep_ratio=True) for r in [0.75, 1.0, 1.75]
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='ResizeToMultiple', size_divisor=32)],
+            [dict(type='LoadBinaryAnnotations')],
+            [dict(type='PackSegInputs')],
+        ])
 ]
 synthetic_train = dict(
     type='VOSDataset',

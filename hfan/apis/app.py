@@ -1,0 +1,405 @@
+"""A local web app (Gradio) to segment videos with HFAN.
+
+    python tools/app.py [--config CONFIG --checkpoint CKPT --port 7860]
+
+Two tabs:
+
+* **Video**: upload a video file; the app computes its optical flow (DIS by
+  default), segments every frame and returns the overlay video (mask tinted
+  red and outlined; WebM/VP9, which browsers play) and a zip of the masks
+  (``<video>/<00000>.png``, 0/255, the DAVIS layout of ``infer.py``).
+* **Frame + flow**: upload one frame and its colour-coded flow image (the
+  ``flow/<split>/*.jpg`` of a 2SEG dataset); get the overlay and the mask.
+
+The config and checkpoint are chosen in dropdowns listing
+``local_configs/hfan/*.py`` and ``checkpoint/*.pth`` (plus the ones given on
+the command line). One model is kept loaded; choosing another loads it.
+
+Offline by construction: Gradio's analytics and version check are off
+(``GRADIO_ANALYTICS_ENABLED=False``), the theme uses the system's fonts (no
+Google Fonts stylesheet), no share link is made, and the server listens on
+127.0.0.1 unless told otherwise.
+
+The work itself is done by plain functions (:func:`segment_video_file`,
+:func:`segment_frame_pair`) that do not need Gradio; :func:`build_app` wraps
+them in the interface. Gradio is imported only there.
+"""
+import atexit
+import glob
+import os
+import os.path as osp
+import shutil
+import tempfile
+import threading
+import time
+import zipfile
+from itertools import islice
+from typing import Callable, Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from hfan.apis.video_io import (VIDEO_EXTENSIONS, VideoIOError, frame_id,
+                                open_video, save_video)
+from hfan.apis.visualization import overlay_mask
+
+#: The repository root (configs and checkpoints are listed below it).
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: The demo model the app starts with.
+DEFAULT_CONFIG = osp.join(ROOT, 'local_configs', 'hfan',
+                          'hfan.b0.192x256.synthetic.py')
+DEFAULT_CHECKPOINT = osp.join(ROOT, 'checkpoint', 'hfan_demo_b0_synthetic.pth')
+#: Request folders kept in the work dir (older ones are deleted: Gradio has
+#: copied their files to its own cache by then).
+KEEP_REQUESTS = 4
+
+
+class AppError(ValueError):
+    """A problem to show to the user (bad upload, model that won't load)."""
+
+
+def list_files(folder: str, pattern: str,
+               extra: Optional[List[str]] = None) -> List[str]:
+    """Sorted ``folder/pattern`` files plus ``extra`` ones (kept first)."""
+    found = sorted(glob.glob(osp.join(folder, pattern)))
+    out = []
+    for path in list(extra or []) + found:
+        if path and path not in out:
+            out.append(path)
+    return out
+
+
+def _short(path: str) -> str:
+    """A path as shown in a dropdown: relative to the repository if in it."""
+    rel = osp.relpath(osp.abspath(path), ROOT)
+    return path if rel.startswith(os.pardir) else rel
+
+
+class ModelCache:
+    """One loaded :class:`~hfan.apis.inference.VideoSegmenter` at a time.
+
+    Loading takes seconds, so the model stays loaded between requests; a
+    request for another config / checkpoint replaces it (one model in
+    memory). Requests are served one at a time (the lock), which is what a
+    CPU can do anyway.
+    """
+
+    def __init__(self, device: str = 'cpu'):
+        self.device = device
+        self.lock = threading.Lock()
+        self._key: Optional[Tuple[str, str]] = None
+        self._segmenter = None
+
+    def get(self, config: str, checkpoint: str):
+        """The segmenter of (config, checkpoint); call with :attr:`lock`
+        held."""
+        for what, path in (('config', config), ('checkpoint', checkpoint)):
+            if not path or not osp.isfile(path):
+                raise AppError(f'{what} file {path} does not exist')
+        key = (osp.abspath(config), osp.abspath(checkpoint))
+        if key != self._key:
+            from hfan.apis.inference import VideoSegmenter
+            self._segmenter = self._key = None  # free the old one first
+            try:
+                self._segmenter = VideoSegmenter(config, checkpoint,
+                                                 device=self.device)
+            except (ValueError, KeyError, RuntimeError, OSError) as err:
+                raise AppError(f'cannot load {osp.basename(checkpoint)} with '
+                               f'{osp.basename(config)}: {err}') from err
+            self._key = key
+        return self._segmenter
+
+
+class WorkDir:
+    """A temporary folder of per-request output folders, removed at exit."""
+
+    def __init__(self, root: Optional[str] = None):
+        self.root = root or tempfile.mkdtemp(prefix='hfan-app-')
+        os.makedirs(self.root, exist_ok=True)
+        atexit.register(shutil.rmtree, self.root, True)
+
+    def new(self, name: str) -> str:
+        folders = sorted(glob.glob(osp.join(self.root, 'req-*')),
+                         key=osp.getmtime)
+        for old in folders[:max(0, len(folders) - KEEP_REQUESTS + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+        return tempfile.mkdtemp(prefix=f'req-{name}-', dir=self.root)
+
+
+def _png(image: np.ndarray) -> bytes:
+    ok, data = cv2.imencode('.png', image)
+    if not ok:
+        raise RuntimeError('OpenCV could not encode a PNG')
+    return data.tobytes()
+
+
+def segment_video_file(video_path: str,
+                       config: str,
+                       checkpoint: str,
+                       models: ModelCache,
+                       work: WorkDir,
+                       flow: str = 'dis',
+                       max_frames: Optional[int] = None,
+                       on_frame: Optional[Callable[[int, int], None]] = None
+                       ) -> Dict[str, object]:
+    """Segment an uploaded video; write its overlay video and mask zip.
+
+    One streamed pass: each frame is decoded, its flow computed, segmented,
+    its mask added to the zip and its overlay to the video, so memory does
+    not grow with the video's length. Both files are written under
+    temporary names and renamed when complete.
+
+    Args:
+        video_path: the uploaded file (or a folder of frames).
+        config, checkpoint: the model.
+        models: the loaded-model cache.
+        work: where the outputs go.
+        flow: flow estimator name (``'dis'``, ``'raft'``).
+        max_frames: segment only the first frames (``None``/0: all).
+        on_frame: ``on_frame(done, total)`` after each frame (progress).
+
+    Returns:
+        ``dict(overlay, zip, frames, seconds, fps, message)``.
+
+    Raises:
+        AppError: no upload, an unreadable video, a model that won't load.
+    """
+    if not video_path:
+        raise AppError('upload a video first')
+    try:
+        video = open_video(video_path)
+    except VideoIOError as err:
+        raise AppError(str(err)) from None
+    total = len(video) if not max_frames else min(len(video), max_frames)
+    name = video.name or 'video'
+    out = work.new(name)
+    overlay_path = osp.join(out, f'{name}_overlay.webm')
+    zip_path = osp.join(out, f'{name}_masks.zip')
+    tmp_zip = zip_path + '.part'
+    with models.lock:
+        segmenter = models.get(config, checkpoint)
+        start = time.perf_counter()
+        count = [0]
+        try:
+            with zipfile.ZipFile(tmp_zip, 'w', zipfile.ZIP_STORED) as archive:
+
+                def overlays():
+                    # PNGs are compressed already: the zip only stores them.
+                    frames = islice(video, total)
+                    for t, frame, mask in _with_frames(frames, segmenter,
+                                                       flow):
+                        archive.writestr(f'{name}/{frame_id(t)}.png',
+                                         _png(mask * np.uint8(255)))
+                        count[0] += 1
+                        if on_frame is not None:
+                            on_frame(count[0], total)
+                        yield overlay_mask(frame, mask)
+
+                save_video(overlays(), overlay_path, fps=video.fps,
+                           total=total)
+            os.replace(tmp_zip, zip_path)
+        except VideoIOError as err:
+            raise AppError(str(err)) from None
+        finally:
+            if osp.exists(tmp_zip):
+                os.remove(tmp_zip)
+        seconds = time.perf_counter() - start
+    fps = count[0] / seconds if seconds > 0 else 0.0
+    h, w = video.size
+    message = (f'{name}: {count[0]} frames ({w}x{h}) segmented in '
+               f'{seconds:.1f} s, {fps:.2f} frames/s (flow: {flow}); model '
+               f'{osp.basename(checkpoint)}')
+    if count[0] < len(video):
+        message += f' -- first {count[0]} of {len(video)} frames'
+    return dict(overlay=overlay_path, zip=zip_path, frames=count[0],
+                seconds=seconds, fps=fps, message=message)
+
+
+def _with_frames(frames, segmenter, flow):
+    """``(t, frame, mask)``: segment_video's masks with their frames (it
+    reads one frame ahead, so frames are kept here until their mask comes:
+    at most two)."""
+    held = {}
+
+    def keep():
+        for t, frame in enumerate(frames):
+            held[t] = frame
+            yield frame
+
+    for t, mask, _ in segmenter.segment_video(keep(), None, flow):
+        yield t, held.pop(t), mask
+        for old in [i for i in held if i < t]:
+            del held[old]
+
+
+def segment_frame_pair(frame_rgb: Optional[np.ndarray],
+                       flow_rgb: Optional[np.ndarray], config: str,
+                       checkpoint: str,
+                       models: ModelCache) -> Tuple[np.ndarray, np.ndarray]:
+    """Segment one frame given its colour-coded flow image.
+
+    Args:
+        frame_rgb, flow_rgb: (H, W, 3) uint8 RGB images (what Gradio gives).
+
+    Returns:
+        the overlay (RGB) and the mask (H, W) uint8 0/255.
+    """
+    if frame_rgb is None or flow_rgb is None:
+        raise AppError('upload both a frame and its flow image')
+    frame, flow = (_to_bgr(im, what)
+                   for im, what in ((frame_rgb, 'frame'), (flow_rgb, 'flow')))
+    if frame.shape != flow.shape:
+        raise AppError(f'the frame is {frame.shape[1]}x{frame.shape[0]} but '
+                       f'the flow image is {flow.shape[1]}x{flow.shape[0]}; '
+                       'they must have the same size')
+    with models.lock:
+        mask, _ = models.get(config, checkpoint).segment_pair(frame, flow)
+    overlay = cv2.cvtColor(overlay_mask(frame, mask), cv2.COLOR_BGR2RGB)
+    return overlay, mask * np.uint8(255)
+
+
+def _to_bgr(image: np.ndarray, what: str) -> np.ndarray:
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise AppError(f'the {what} image is {image.dtype}, expected 8 bits')
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2BGR)
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    raise AppError(f'the {what} image has shape {image.shape}')
+
+
+# ---------------------------------------------------------------------------
+# The Gradio interface
+# ---------------------------------------------------------------------------
+def offline_theme():
+    """Gradio's base theme on system fonts: no font is fetched (the default
+    themes name web fonts, which a browser without network would wait for
+    or a strict network policy would block)."""
+    import gradio as gr
+    return gr.themes.Base(
+        font=['ui-sans-serif', 'system-ui', 'sans-serif'],
+        font_mono=['ui-monospace', 'Consolas', 'monospace'])
+
+
+def build_app(config: str = DEFAULT_CONFIG,
+              checkpoint: str = DEFAULT_CHECKPOINT,
+              device: str = 'cpu',
+              configs_dir: str = osp.join(ROOT, 'local_configs', 'hfan'),
+              checkpoints_dir: str = osp.join(ROOT, 'checkpoint'),
+              work: Optional[WorkDir] = None):
+    """The Gradio Blocks of the app (not launched)."""
+    os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
+    import gradio as gr
+
+    models = ModelCache(device)
+    work = work or WorkDir()
+    configs = list_files(configs_dir, '*.py', [config])
+    checkpoints = list_files(checkpoints_dir, '*.pth', [checkpoint])
+
+    def run_video(video_path, config, checkpoint, flow, max_frames,
+                  progress=gr.Progress()):
+        def on_frame(done, total):
+            progress((done, total), desc='segmenting', unit='frames')
+
+        try:
+            result = segment_video_file(video_path, config, checkpoint,
+                                        models, work, flow,
+                                        int(max_frames or 0) or None,
+                                        on_frame)
+        except AppError as err:
+            raise gr.Error(str(err)) from None
+        return result['overlay'], result['zip'], result['message']
+
+    def run_pair(frame, flow, config, checkpoint):
+        try:
+            return segment_frame_pair(frame, flow, config, checkpoint, models)
+        except AppError as err:
+            raise gr.Error(str(err)) from None
+
+    with gr.Blocks(title='HFAN video object segmentation',
+                   analytics_enabled=False) as app:
+        gr.Markdown(
+            '## HFAN: segment the primary moving object of a video\n'
+            'Upload a video, press **Segment**; the overlay video and a zip '
+            'of the per-frame masks (0/255 PNGs) come back. The optical '
+            'flow is computed here.')
+        with gr.Row():
+            config_box = gr.Dropdown([(_short(p), p) for p in configs],
+                                     value=config, label='Config',
+                                     elem_id='config')
+            checkpoint_box = gr.Dropdown(
+                [(_short(p), p) for p in checkpoints], value=checkpoint,
+                label='Checkpoint', elem_id='checkpoint')
+        with gr.Tab('Video'):
+            with gr.Row():
+                with gr.Column():
+                    # A file field, not gr.Video: the browser's player
+                    # cannot preview many valid inputs (MPEG-4 part 2, AVI)
+                    # and Gradio then shows an error; OpenCV reads them.
+                    video_in = gr.File(
+                        label='Video file (.mp4 .avi .mov .mkv .webm ...)',
+                        file_types=list(VIDEO_EXTENSIONS), type='filepath',
+                        elem_id='video-in')
+                    with gr.Row():
+                        flow_box = gr.Dropdown(['dis', 'raft'], value='dis',
+                                               label='Optical flow')
+                        max_frames = gr.Number(
+                            value=0, precision=0, minimum=0,
+                            label='Max frames (0: all)')
+                    run_button = gr.Button('Segment', variant='primary',
+                                           elem_id='run-video')
+                with gr.Column():
+                    video_out = gr.Video(label='Overlay', elem_id='overlay',
+                                         interactive=False)
+                    zip_out = gr.File(label='Masks (zip)', elem_id='masks')
+                    status = gr.Textbox(label='Result', elem_id='status',
+                                        interactive=False)
+            run_button.click(
+                run_video,
+                [video_in, config_box, checkpoint_box, flow_box, max_frames],
+                [video_out, zip_out, status])
+        with gr.Tab('Frame + flow'):
+            with gr.Row():
+                frame_in = gr.Image(label='Frame', type='numpy',
+                                    sources=['upload'])
+                flow_in = gr.Image(label='Flow image (colour-coded)',
+                                   type='numpy', sources=['upload'])
+            pair_button = gr.Button('Segment', variant='primary',
+                                    elem_id='run-pair')
+            with gr.Row():
+                pair_overlay = gr.Image(label='Overlay', interactive=False)
+                pair_mask = gr.Image(label='Mask', interactive=False,
+                                     image_mode='L', format='png')
+            pair_button.click(run_pair,
+                              [frame_in, flow_in, config_box, checkpoint_box],
+                              [pair_overlay, pair_mask])
+    app.hfan_work = work
+    return app
+
+
+def launch(config: str = DEFAULT_CONFIG,
+           checkpoint: str = DEFAULT_CHECKPOINT,
+           host: str = '127.0.0.1',
+           port: Optional[int] = None,
+           device: str = 'cpu',
+           block: bool = True):
+    """Build and serve the app on ``host:port`` (no share link).
+
+    Returns:
+        the launched Blocks (``block=False``; stop it with ``.close()``).
+    """
+    app = build_app(config, checkpoint, device)
+    app.queue(default_concurrency_limit=1)
+    app.launch(server_name=host, server_port=port, share=False,
+               inbrowser=False, ssr_mode=False, theme=offline_theme(),
+               allowed_paths=[app.hfan_work.root], show_error=True,
+               prevent_thread_lock=not block, quiet=False)
+    return app
+
+
+__all__ = ['AppError', 'ModelCache', 'WorkDir', 'build_app', 'launch',
+           'segment_video_file', 'segment_frame_pair', 'offline_theme',
+           'list_files']

@@ -1,0 +1,257 @@
+"""The web app: its handlers called directly, and the real thing driven in
+headless Chromium (upload a video, press Segment, get the overlay video).
+
+The browser test needs Gradio (requirements/app.txt), selenium and Debian's
+chromium + chromium-driver; it is skipped, saying which is missing, without
+them.
+"""
+import importlib.util
+import json
+import os
+import os.path as osp
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import ROOT
+from test_infer import save_tiny_checkpoint, write_tiny_config
+from test_video import SIZE, synthetic_frame, write_test_video
+
+from hfan.apis.app import (AppError, ModelCache, WorkDir, list_files,
+                           segment_frame_pair, segment_video_file)
+from hfan.apis.video_io import count_frames, open_video
+
+FRAMES = 8
+
+
+@pytest.fixture(scope='module', autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('tiny_app_model')
+    config = write_tiny_config(folder / 'tiny_hfan.py')
+    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
+
+
+@pytest.fixture(scope='module')
+def upload(tmp_path_factory):
+    path = tmp_path_factory.mktemp('upload') / 'walk.mp4'
+    write_test_video(path, frames=FRAMES)
+    return str(path)
+
+
+# ---------------------------------------------------------------------------
+# The handlers, without Gradio
+# ---------------------------------------------------------------------------
+def test_video_handler_returns_overlay_and_mask_zip(tiny, upload, tmp_path):
+    models = ModelCache('cpu')
+    work = WorkDir(str(tmp_path / 'work'))
+    seen = []
+    result = segment_video_file(upload, *tiny, models, work,
+                                on_frame=lambda d, n: seen.append((d, n)))
+    assert seen[-1] == (FRAMES, FRAMES)
+    assert result['overlay'].endswith('walk_overlay.webm')
+    assert count_frames(result['overlay']) == FRAMES
+    assert f'{FRAMES} frames (96x64)' in result['message']
+    # The zip: the DAVIS layout, 0/255, the masks the API gives.
+    from hfan.apis.inference import VideoSegmenter
+    expected = [m for _, m, _ in VideoSegmenter(*tiny).segment_video(
+        open_video(upload))]
+    with zipfile.ZipFile(result['zip']) as archive:
+        names = archive.namelist()
+        assert names == [f'walk/{t:05d}.png' for t in range(FRAMES)]
+        for name, mask in zip(names, expected):
+            png = np.frombuffer(archive.read(name), np.uint8)
+            saved = cv2.imdecode(png, cv2.IMREAD_UNCHANGED)
+            np.testing.assert_array_equal(saved, mask * 255)
+    assert not [n for n in os.listdir(osp.dirname(result['zip']))
+                if n.endswith('.part') or '.hfantmp' in n]
+    # The model stays loaded between requests.
+    assert models.get(*tiny) is models.get(*tiny)
+    limited = segment_video_file(upload, *tiny, models, work, max_frames=3)
+    assert count_frames(limited['overlay']) == 3
+    assert 'first 3 of 8 frames' in limited['message']
+
+
+def upload_path(folder):
+    path = folder / 'short.mp4'
+    write_test_video(path, frames=2)
+    return str(path)
+
+
+def test_handlers_report_bad_uploads(tiny, tmp_path):
+    models = ModelCache('cpu')
+    work = WorkDir(str(tmp_path / 'work'))
+    with pytest.raises(AppError, match='upload a video'):
+        segment_video_file(None, *tiny, models, work)
+    bad = tmp_path / 'bad.mp4'
+    bad.write_bytes(os.urandom(3000))
+    with pytest.raises(AppError, match=f'cannot read video file {bad}'):
+        segment_video_file(str(bad), *tiny, models, work)
+    with pytest.raises(AppError, match='checkpoint file .*nope.pth does not'):
+        segment_video_file(upload_path(tmp_path), tiny[0],
+                           str(tmp_path / 'nope.pth'), models, work)
+
+    frame = cv2.cvtColor(synthetic_frame(0), cv2.COLOR_BGR2RGB)
+    flow = np.full_like(frame, 255)
+    overlay, mask = segment_frame_pair(frame, flow, *tiny, models)
+    assert overlay.shape == frame.shape and mask.shape == SIZE
+    assert set(np.unique(mask)) <= {0, 255}
+    with pytest.raises(AppError, match='must have the same size'):
+        segment_frame_pair(frame, flow[:32], *tiny, models)
+    with pytest.raises(AppError, match='both a frame and its flow'):
+        segment_frame_pair(frame, None, *tiny, models)
+
+
+def test_dropdown_lists_configs_and_checkpoints(tmp_path):
+    configs = list_files(osp.join(ROOT, 'local_configs', 'hfan'), '*.py',
+                         ['/x/mine.py'])
+    assert configs[0] == '/x/mine.py'
+    assert osp.join(ROOT, 'local_configs', 'hfan',
+                    'hfan.b0.192x256.synthetic.py') in configs
+    (tmp_path / 'a.pth').write_bytes(b'')
+    assert list_files(str(tmp_path), '*.pth') == [str(tmp_path / 'a.pth')]
+
+
+# ---------------------------------------------------------------------------
+# The real app in a real browser
+# ---------------------------------------------------------------------------
+def _browser_setup():
+    """(chromium, chromedriver) or a pytest.skip naming what is missing."""
+    missing = [m for m in ('gradio', 'selenium')
+               if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f'{" and ".join(missing)} not installed (pip install '
+                    '--no-deps -r requirements/app.txt; pip install '
+                    'selenium)')
+    chromium = shutil.which('chromium') or shutil.which('chromium-browser')
+    driver = shutil.which('chromedriver')
+    if not chromium or not driver:
+        pytest.skip('chromium / chromedriver not installed (apt-get install '
+                    '-y chromium chromium-driver)')
+    return chromium, driver
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ''
+            pytest.fail(f'tools/app.py exited ({proc.returncode}):\n'
+                        f'{out[-3000:]}')
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f'the app did not answer at {url} within {timeout} s')
+
+
+def test_app_in_headless_chromium(tiny, upload, tmp_path):
+    chromium, driver_path = _browser_setup()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    port = _free_port()
+    url = f'http://127.0.0.1:{port}/'
+    # The app's work folder and Gradio's cache go below tmp_path.
+    env = dict(os.environ, OMP_NUM_THREADS='1', TMPDIR=str(tmp_path),
+               GRADIO_TEMP_DIR=str(tmp_path / 'gradio'))
+    proc = subprocess.Popen(
+        [sys.executable, osp.join(ROOT, 'tools', 'app.py'), '--config',
+         tiny[0], '--checkpoint', tiny[1], '--port', str(port), '--host',
+         '127.0.0.1', '--device', 'cpu'],
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    browser = None
+    try:
+        _wait_for_server(url, proc, timeout=40)
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for arg in ('--headless=new', '--no-sandbox', '--disable-gpu',
+                    '--disable-dev-shm-usage', '--window-size=1280,1400'):
+            options.add_argument(arg)
+        # The network log shows every URL the page asks for.
+        options.set_capability('goog:loggingPrefs', {'performance': 'ALL'})
+        browser = webdriver.Chrome(service=Service(driver_path),
+                                   options=options)
+        browser.get(url)
+        wait = WebDriverWait(browser, 30)
+        field = wait.until(lambda b: b.find_element(
+            By.CSS_SELECTOR, '#video-in input[type=file]'))
+        field.send_keys(upload)
+        # The upload is finished when the field links to the stored file.
+        wait.until(lambda b: b.find_elements(By.CSS_SELECTOR,
+                                             '#video-in a[href*="walk"]'))
+        browser.find_element(By.CSS_SELECTOR, '#run-video').click()
+        src = WebDriverWait(browser, 45).until(lambda b: next(
+            (v.get_attribute('src') for v in b.find_elements(
+                By.CSS_SELECTOR, '#overlay video')
+             if v.get_attribute('src')), None))
+        status = browser.find_element(By.CSS_SELECTOR,
+                                      '#status textarea').get_attribute(
+                                          'value')
+        assert f'{FRAMES} frames (96x64)' in status
+        links = [a.get_attribute('href') for a in browser.find_elements(
+            By.CSS_SELECTOR, '#masks a') if a.get_attribute('href')]
+
+        # What the browser received: the overlay video with every frame,
+        # and the zip of the masks.
+        overlay = tmp_path / 'received.webm'
+        with urllib.request.urlopen(src, timeout=10) as response:
+            overlay.write_bytes(response.read())
+        assert count_frames(str(overlay)) == FRAMES
+        cap = cv2.VideoCapture(str(overlay))
+        ok, frame = cap.read()
+        cap.release()
+        assert ok and frame.shape[:2] == SIZE
+        assert any(link.endswith('walk_masks.zip') for link in links)
+        masks = tmp_path / 'masks.zip'
+        with urllib.request.urlopen(links[0], timeout=10) as response:
+            masks.write_bytes(response.read())
+        with zipfile.ZipFile(masks) as archive:
+            assert len(archive.namelist()) == FRAMES
+
+        # Offline: the page fetched nothing but the app itself.
+        requested = set()
+        for entry in browser.get_log('performance'):
+            message = json.loads(entry['message'])['message']
+            if message['method'] == 'Network.requestWillBeSent':
+                requested.add(message['params']['request']['url'])
+        external = sorted(u for u in requested if not u.startswith(
+            (url.rstrip('/'), 'data:', 'blob:')))
+        assert not external, f'the page fetched {external}'
+    finally:
+        if browser is not None:
+            browser.quit()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
