@@ -8,5 +8,13 @@ from .version import __version__
 
 from . import datasets, engine, evaluation, models  # noqa: F401,E402
 
-__all__ = ['__version__']
-def __getattr__(name): return __import__('hfan.apis.inference', fromlist=['VideoSegmenter']).VideoSegmenter if name == 'VideoSegmenter' else (_ for _ in ()).throw(AttributeError(f'module {__name__!r} has no attribute {name!r}'))  # noqa: E302,E501,E704  lazy `from hfan import VideoSegmenter`: `import hfan` stays light
+__all__ = ['__version__', 'VideoSegmenter']
+
+
+def __getattr__(name):
+    # `from hfan import VideoSegmenter` imports the inference API on first
+    # use, so that `import hfan` (what configs do) stays light.
+    if name == 'VideoSegmenter':
+        from .apis.inference import VideoSegmenter
+        return VideoSegmenter
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

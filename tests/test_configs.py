@@ -128,3 +128,16 @@ def test_variant_param_counts(method, published):
         osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
         {'model.decode_head.select_method': method})
     assert count_model(cfg)['total'] == published - 258
+
+
+def test_import_hfan_stays_light():
+    """`import hfan` (what configs' custom_imports do) registers the modules
+    without importing optional or inference-only dependencies."""
+    code = ('import sys, hfan; from mmseg.registry import MODELS, METRICS; '
+            "assert MODELS.get('HFANHead') and METRICS.get('VOSMetric'); "
+            "print(sorted(m for m in ('pysodmetrics', 'gradio', 'torchvision',"
+            " 'selenium', 'hfan.flow', 'hfan.apis.inference') "
+            'if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip().splitlines()[-1] == '[]'
