@@ -383,7 +383,7 @@ def check_settings(output_dir: str, settings: Dict[str, Any],
     """Refuse to resume into an output dir written with other settings;
     then record these (``write``; ``False`` only checks, before anything is
     loaded or written)."""
-    from hfan.engine import atomic_write_bytes
+    from hfan.utils.atomic_io import atomic_write_bytes
     path = osp.join(output_dir, SETTINGS_FILE)
     current = json.loads(json.dumps(settings, default=str))
     if osp.isfile(path) and not overwrite:
@@ -399,7 +399,7 @@ def check_settings(output_dir: str, settings: Dict[str, Any],
                 f'{lines}\nUse another --output_dir, or --overwrite to '
                 'segment every frame again.')
     if write:
-        atomic_write_bytes(json.dumps(current, indent=2).encode(), path)
+        atomic_write_bytes(path, json.dumps(current, indent=2).encode())
 
 
 def default_device() -> str:
@@ -462,7 +462,7 @@ def write_overlays(args, videos: Sequence[VideoInput], writer, fmt: str,
     from tqdm import tqdm
 
     from hfan.apis.video_io import save_video
-    from hfan.datasets.prepare import remove_stale_tmp
+    from hfan.utils.atomic_io import remove_stale_tmp
     folder = overlay_dir(args.output_dir)
     if osp.isdir(folder):
         remove_stale_tmp(folder)

@@ -41,6 +41,18 @@ test_pipeline = [
     dict(type='LoadBinaryAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# --aug-test at the published ratios of this test scale (not of 2048x512)
+tta_pipeline = [
+    dict(type='LoadFrameAndFlow'),
+    dict(type='TestTimeAug', transforms=[
+        [dict(type='Resize', scale=(int(120 * r), int(80 * r)),
+              keep_ratio=True) for r in (0.75, 1.0, 1.75)],
+        [dict(type='RandomFlip', prob=0., direction='horizontal'),
+         dict(type='RandomFlip', prob=1., direction='horizontal')],
+        [dict(type='ResizeToMultiple', size_divisor=32)],
+        [dict(type='LoadBinaryAnnotations')],
+        [dict(type='PackSegInputs')]])
+]
 val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
@@ -235,6 +247,13 @@ def test_aug_test_matches_mmseg_tta_model(tiny, segmenter, vos_root,
     assert not np.allclose(prob, segmenter.segment_pair(frame, flow)[1])
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has exited (a killed writer's)."""
+    child = subprocess.Popen([sys.executable, '-c', 'pass'])
+    child.wait()
+    return child.pid
+
+
 def test_resume_finishes_only_missing_frames(tiny, vos_root, tmp_path,
                                              capsys):
     out = tmp_path / 'masks'
@@ -242,11 +261,14 @@ def test_resume_finishes_only_missing_frames(tiny, vos_root, tmp_path,
     done = [n for n in NAMES if (out / f'{n}.png').exists()]
     assert done == NAMES[:3]
     # A run killed mid-frame: one output of frame 2 missing, temporaries
-    # (named as atomic_write_bytes names them) left behind.
+    # (named as hfan.utils.atomic_io names them, with the pid of a process
+    # that no longer runs) left behind.
     os.remove(archive_path(out, NAMES[2]))
+    dead = _dead_pid()
     stale = [
-        out / f'.{NAMES[3]}.png.k1ll3d.tmp',
-        osp.join(f'{out}-DAVIS-16', 'video0', '.00003.png.x9y8.tmp')
+        out / f'.{NAMES[3]}.png.{dead}.hfantmp.png',
+        osp.join(f'{out}-DAVIS-16', 'video0',
+                 f'.00003.png.{dead}.hfantmp.png')
     ]
     for path in stale:
         with open(path, 'wb') as f:
@@ -266,7 +288,7 @@ def test_resume_finishes_only_missing_frames(tiny, vos_root, tmp_path,
     for name in NAMES:
         assert osp.isfile(archive_path(out, name))
     files = all_files(out) + all_files(f'{out}-DAVIS-16')
-    assert not [f for f in files if f.endswith('.tmp')]
+    assert not [f for f in files if '.hfantmp' in f]
     assert len(files) == 2 * len(NAMES) + 1  # + the settings record
     # Resuming with other settings is refused, nothing is touched.
     mtimes = {f: os.stat(out / f).st_mtime_ns for f in all_files(out)}

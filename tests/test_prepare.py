@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 import hfan.datasets.prepare as prepare
-from hfan.datasets.prepare import (WriteOptions, process_video,
-                                   remove_stale_tmp, youtube_jobs)
+from hfan.datasets.prepare import WriteOptions, process_video, youtube_jobs
+from hfan.utils.atomic_io import remove_stale_tmp
 from hfan.datasets.synthetic import palette_png
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow

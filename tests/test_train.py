@@ -14,7 +14,8 @@ from conftest import ROOT, write_vos_split
 
 from mmengine.runner.checkpoint import get_torch_safe_globals
 
-from hfan.engine import CheckFiniteLossHook, atomic_write_bytes
+from hfan.engine import CheckFiniteLossHook
+from hfan.utils.atomic_io import atomic_write_bytes
 
 NO_VAL = ['val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
 
@@ -174,14 +175,14 @@ def test_finite_loss_hook_stops_on_nan():
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     target = tmp_path / 'iter_2.pth'
-    atomic_write_bytes(b'complete checkpoint', target)
+    atomic_write_bytes(str(target), b'complete checkpoint')
 
     def broken_replace(src, dst):
         raise KeyboardInterrupt  # killed between write and rename
 
     monkeypatch.setattr(os, 'replace', broken_replace)
     with pytest.raises(KeyboardInterrupt):
-        atomic_write_bytes(b'half', target)
+        atomic_write_bytes(str(target), b'half')
     assert target.read_bytes() == b'complete checkpoint'
     assert os.listdir(tmp_path) == ['iter_2.pth']
 

@@ -18,10 +18,8 @@ that ``torch.load(weights_only=True)`` accepts; it is written atomically
 (temporary file, then ``os.replace``).
 """
 import argparse
-import os
 import os.path as osp
 import sys
-import tempfile
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -30,6 +28,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 from hfan.apis.checkpoint import (  # noqa: E402
     CheckpointMismatchError, compare_state_dicts, diagnose, read_checkpoint)
+from hfan.utils.atomic_io import atomic_path  # noqa: E402
 from hfan.models.checkpoint_layout import (  # noqa: E402
     convert_to_hfan, detect_layout, extract_state_dict, hfan_to_published,
     select_method_in_meta)
@@ -118,24 +117,8 @@ def output_meta(checkpoint, layout, src: str, to_published: bool) -> dict:
 
 def atomic_save(obj, dst: str) -> None:
     """torch.save to a temporary file beside ``dst``, then rename it."""
-    directory = osp.dirname(osp.abspath(dst))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(dst) + '.',
-                               suffix='.tmp',
-                               dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600
-        os.replace(tmp, dst)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(dst) as tmp:
+        torch.save(obj, tmp)
 
 
 def main(argv=None) -> int:

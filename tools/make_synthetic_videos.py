@@ -31,8 +31,9 @@ if importlib.util.find_spec('hfan') is None:  # run from a checkout
 
 from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
                                    add_flow_args, add_output_args,
-                                   atomic_write_bytes, flow_spec_from_args,
-                                   remove_stale_tmp, run_jobs)
+                                   flow_spec_from_args, run_jobs)
+from hfan.utils.atomic_io import (atomic_write_bytes,  # noqa: E402
+                                  remove_stale_tmp)
 from hfan.datasets.synthetic import (LAYOUTS, SyntheticConfig,  # noqa: E402
                                      SyntheticTask, make_synthetic_video,
                                      video_name)

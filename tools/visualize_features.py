@@ -189,7 +189,7 @@ def plot(path: str, top: List, rows: List, title: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
-    from hfan.datasets.prepare import atomic_path
+    from hfan.utils.atomic_io import atomic_path
     columns = ['frame_in', 'flow_in', 'frame_fam', 'flow_fam', 'gate',
                'fused']
     used = [c for c in columns if any(c in images for _, images in rows)]

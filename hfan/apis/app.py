@@ -42,6 +42,7 @@ import numpy as np
 from hfan.apis.video_io import (VIDEO_EXTENSIONS, VideoIOError, frame_id,
                                 open_video, save_video)
 from hfan.apis.visualization import overlay_mask
+from hfan.utils.atomic_io import atomic_path
 
 #: The repository root (configs and checkpoints are listed below it).
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -175,13 +176,13 @@ def segment_video_file(video_path: str,
     out = work.new(name)
     overlay_path = osp.join(out, f'{name}_overlay.webm')
     zip_path = osp.join(out, f'{name}_masks.zip')
-    tmp_zip = zip_path + '.part'
     with models.lock:
         segmenter = models.get(config, checkpoint)
         start = time.perf_counter()
         count = [0]
         try:
-            with zipfile.ZipFile(tmp_zip, 'w', zipfile.ZIP_STORED) as archive:
+            with atomic_path(zip_path) as tmp_zip, zipfile.ZipFile(
+                    tmp_zip, 'w', zipfile.ZIP_STORED) as archive:
 
                 def overlays():
                     # PNGs are compressed already: the zip only stores them.
@@ -197,12 +198,8 @@ def segment_video_file(video_path: str,
 
                 save_video(overlays(), overlay_path, fps=video.fps,
                            total=total)
-            os.replace(tmp_zip, zip_path)
         except VideoIOError as err:
             raise AppError(str(err)) from None
-        finally:
-            if osp.exists(tmp_zip):
-                os.remove(tmp_zip)
         seconds = time.perf_counter() - start
     fps = count[0] / seconds if seconds > 0 else 0.0
     h, w = video.size

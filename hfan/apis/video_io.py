@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from hfan.datasets.prepare import atomic_path
+from hfan.utils.atomic_io import atomic_path
 
 #: Extensions read as video files (anything FFmpeg in OpenCV decodes).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',

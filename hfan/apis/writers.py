@@ -18,9 +18,7 @@ Every file is written atomically (temporary name beside it, then
 run leaves behind.
 """
 import io
-import os
 import os.path as osp
-import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Dict, List, Optional
@@ -29,13 +27,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from hfan.engine import atomic_write_bytes
+from hfan.utils.atomic_io import atomic_write_bytes, remove_stale_tmp
 
 #: Colours of the palette PNG, index 0 = background, 1 = foreground (RGB).
 PALETTE = ((0, 0, 0), (255, 0, 0))
 
-# `atomic_write_bytes` writes `.<name>.<random>.tmp` beside the target.
-_TEMP_NAME = re.compile(r'^\..+\.png\.[^.]+\.tmp$')
 
 
 def archive_dir(output_dir: str) -> str:
@@ -134,16 +130,9 @@ class FrameWriter:
 
     def remove_stale_temporaries(self) -> int:
         """Delete temporary PNGs an interrupted run left; returns how many."""
-        removed = 0
-        for folder in self.folders():
-            if not osp.isdir(folder):
-                continue
-            for parent, _, names in os.walk(folder):
-                for name in names:
-                    if _TEMP_NAME.match(name):
-                        os.remove(osp.join(parent, name))
-                        removed += 1
-        return removed
+        return sum(
+            remove_stale_tmp(folder) for folder in self.folders()
+            if osp.isdir(folder))
 
     # -- writing -------------------------------------------------------------
     def write(self, video: str, frame_id: str, mask: np.ndarray,
@@ -172,9 +161,9 @@ class FrameWriter:
         # The flat mask goes last: resuming checks every file, but writing
         # it last keeps "flat mask present" a useful sign of a whole frame.
         if self.save_prob:
-            atomic_write_bytes(encode_probability_png(prob), paths['prob'])
-        atomic_write_bytes(encode_binary_png(mask), paths['archive'])
-        atomic_write_bytes(encode_palette_png(mask), paths['mask'])
+            atomic_write_bytes(paths['prob'], encode_probability_png(prob))
+        atomic_write_bytes(paths['archive'], encode_binary_png(mask))
+        atomic_write_bytes(paths['mask'], encode_palette_png(mask))
 
     def _raise_failures(self, wait: bool = False) -> None:
         still = []

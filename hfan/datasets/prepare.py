@@ -25,11 +25,9 @@ import itertools
 import multiprocessing
 import os
 import os.path as osp
-import re
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
-from typing import (Callable, Iterable, Iterator, List, Optional, Sequence,
+from typing import (Callable, Iterable, List, Optional, Sequence,
                     Union)
 
 import cv2
@@ -41,6 +39,8 @@ from hfan.flow.builder import build_flow_estimator
 from hfan.flow.colorize import flow_to_bgr
 from hfan.flow.io import RAW_FLOW_FORMATS, write_flow
 from hfan.flow.video_flow import iter_video_flows
+from hfan.utils.atomic_io import (atomic_path, atomic_write_bytes,
+                                  remove_stale_tmp)
 
 #: output sub-folders of the 2SEG layout
 FRAME_DIR, FLOW_DIR, MASK_DIR, RAW_FLOW_DIR = 'frame', 'flow', 'mask', \
@@ -49,49 +49,6 @@ FRAME_DIR, FLOW_DIR, MASK_DIR, RAW_FLOW_DIR = 'frame', 'flow', 'mask', \
 
 class PrepareError(RuntimeError):
     """Unusable input; the message names the file or folder."""
-
-
-# --------------------------------------------------------------------------
-# atomic writes
-
-_TMP_TAG = '.hfantmp'
-_TMP_RE = re.compile(r'^\..+\.(\d+)' + re.escape(_TMP_TAG) + r'(\.\w+)?$')
-
-
-def _tmp_path(path: str) -> str:
-    folder, name = osp.split(path)
-    ext = osp.splitext(name)[1]  # kept: some writers pick the format by it
-    return osp.join(folder, f'.{name}.{os.getpid()}{_TMP_TAG}{ext}')
-
-
-@contextmanager
-def atomic_path(path: str) -> Iterator[str]:
-    """Yield a temporary path beside ``path`` to write to.
-
-    When the block ends normally the file is renamed to ``path``
-    (``os.replace``, atomic); on any exception, ``KeyboardInterrupt``
-    included, it is removed. ``path`` thus either does not exist or is
-    complete. The temporary name is hidden, carries the writer's pid and
-    keeps the extension; :func:`remove_stale_tmp` clears those a killed
-    process left.
-    """
-    folder = osp.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    tmp = _tmp_path(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
-
-
-def atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp, open(tmp, 'wb') as f:
-        f.write(data)
 
 
 def atomic_write_image(path: str, img: np.ndarray,
@@ -136,33 +93,6 @@ def write_video(frames: Iterable[np.ndarray], path: str,
         finally:
             writer.release()
     return n
-
-
-def remove_stale_tmp(root: str) -> int:
-    """Remove temporary files under ``root`` that :func:`atomic_path` left
-    behind in processes that no longer run (killed, not interrupted).
-    Returns how many were removed."""
-    removed = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            m = _TMP_RE.match(name)
-            if m and not _pid_alive(int(m.group(1))):
-                with suppress(FileNotFoundError):
-                    os.remove(osp.join(folder, name))
-                    removed += 1
-    return removed
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --------------------------------------------------------------------------

@@ -35,8 +35,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .prepare import (FrameSpec, VideoJob, WriteOptions, atomic_write_bytes,
-                      decode_image, process_video, write_video)
+from hfan.utils.atomic_io import atomic_write_bytes
+from .prepare import (FrameSpec, VideoJob, WriteOptions, decode_image,
+                      process_video, write_video)
 
 #: side of the square canvas on which object shapes and textures are drawn
 _CANVAS = 128

@@ -31,6 +31,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from hfan.utils.atomic_io import atomic_write_text
+
 #: File name extensions treated as mask images. JPEG is deliberately absent:
 #: lossy compression turns a binary mask into noise around every edge.
 MASK_EXTENSIONS = ('.png', '.bmp', '.tif', '.tiff')
@@ -392,29 +394,11 @@ def _jsonable(obj):
     return obj
 
 
-def _write_atomic(path: str, text: str) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``, so
-    a reader never sees a half-written file (and an old one survives a
-    crash)."""
-    import tempfile
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.',
-                               suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'w', newline='') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.unlink(tmp)
-        raise
-
 
 def write_json(path: str, results: dict) -> None:
     """Save a results dict as JSON (NaN written as null), atomically."""
     import json
-    _write_atomic(path, json.dumps(_jsonable(results), indent=2,
+    atomic_write_text(path, json.dumps(_jsonable(results), indent=2,
                                    allow_nan=False) + '\n')
 
 
@@ -441,4 +425,4 @@ def write_csv(path: str, results: dict, keys: Sequence[str]) -> None:
         writer.writerow(['sequence', name] + [cell(row.get(k)) for k in cols])
     writer.writerow(['dataset', results['protocol']]
                     + [cell(results.get(k)) for k in cols])
-    _write_atomic(path, buf.getvalue())
+    atomic_write_text(path, buf.getvalue())
