@@ -1,5 +1,6 @@
 """Running a per-sequence function over many sequences in a process pool."""
 import multiprocessing as mp
+from contextlib import contextmanager
 import os
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
@@ -16,6 +17,24 @@ def _init_worker() -> None:
     # OpenCV's own threads would only fight over them.
     import cv2
     cv2.setNumThreads(1)
+
+
+@contextmanager
+def _no_opencv_threads():
+    """Stop OpenCV's thread pool in this process while workers are forked.
+
+    A child forked while one of OpenCV's native pool threads holds its lock
+    waits for that lock forever (seen in long pytest runs); with one thread
+    the pool has no threads to hold it. mmengine does the same before its
+    data loaders fork (``env_cfg.mp_cfg.opencv_num_threads``).
+    """
+    import cv2
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def map_sequences(fn: Callable[[Any], Any],
@@ -60,9 +79,10 @@ def map_sequences(fn: Callable[[Any], Any],
             ctx = (mp.get_context('fork')
                    if 'fork' in mp.get_all_start_methods() else None)
             order = sorted(range(len(items)), key=lambda i: -sizes[i])
-            with ProcessPoolExecutor(max_workers=min(workers, len(items)),
-                                     mp_context=ctx,
-                                     initializer=_init_worker) as pool:
+            with _no_opencv_threads(), ProcessPoolExecutor(
+                    max_workers=min(workers, len(items)),
+                    mp_context=ctx,
+                    initializer=_init_worker) as pool:
                 futures = {pool.submit(fn, items[i][1]): i for i in order}
                 pending = set(futures)
                 while pending:
