@@ -141,3 +141,27 @@ def test_import_hfan_stays_light():
     out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     assert out.strip().splitlines()[-1] == '[]'
+
+
+def test_test_pipelines_give_published_input_sizes():
+    """OFFICIAL_CKPT.md 3.9: a 480x854 DAVIS frame becomes 512x928 for the
+    single-scale test; the multi-scale test (ratios 0.75/1.0/1.75 of the
+    test scale) gives 384x704, 512x928 and 896x1600 views."""
+    import numpy as np
+    from mmengine.dataset import Compose
+    cfg = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'))
+    init_default_scope('mmseg')
+
+    def run(transforms):
+        img = np.zeros((480, 854, 6), np.uint8)
+        out = Compose(transforms)(dict(img=img, img_shape=(480, 854),
+                                       ori_shape=(480, 854)))
+        return out['img'].shape[:2]
+
+    single = [t for t in cfg.test_pipeline
+              if t['type'] in ('Resize', 'ResizeToMultiple')]
+    assert run(single) == (512, 928)
+    tta = cfg.tta_pipeline[1]['transforms']
+    sizes = [run([scale, *tta[2]]) for scale in tta[0]]
+    assert sizes == [(384, 704), (512, 928), (896, 1600)]
