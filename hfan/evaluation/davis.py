@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from .io import (FramePair, image_size, pair_frames, read_mask,
-                 size_mismatch)
+                 size_mismatch, text_table)
 from .parallel import map_sequences
 
 PROTOCOLS = ('davis16', 'all-frames')
@@ -397,13 +397,7 @@ def format_davis_table(results: dict, per_sequence: bool = True) -> str:
         return '0.0' if text == '-0.0' else text
 
     def table(first_col, rows):
-        width = max([len(first_col)] + [len(r[0]) for r in rows])
-        head = f'{first_col:<{width}} ' + ' '.join(f'{c:>8}' for c in cols)
-        lines = [head, '-' * len(head)]
-        for name, vals in rows:
-            lines.append(f'{name:<{width}} '
-                         + ' '.join(f'{fmt(vals[k]):>8}' for k in keys))
-        return '\n'.join(lines)
+        return text_table(first_col, rows, keys, cols, fmt, width=8)
 
     parts = []
     if per_sequence:

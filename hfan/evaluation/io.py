@@ -426,3 +426,18 @@ def write_csv(path: str, results: dict, keys: Sequence[str]) -> None:
     writer.writerow(['dataset', results['protocol']]
                     + [cell(results.get(k)) for k in cols])
     atomic_write_text(path, buf.getvalue())
+
+
+def text_table(first_col: str, rows, keys: Sequence[str],
+               headers: Sequence[str], fmt, width: int) -> str:
+    """A plain-text table: one row per ``(name, {key: value})`` in ``rows``,
+    a column per key (titled by ``headers``, right-aligned in ``width``
+    characters), values formatted by ``fmt``."""
+    name_width = max([len(first_col)] + [len(name) for name, _ in rows])
+    head = f'{first_col:<{name_width}} ' + ' '.join(
+        f'{h:>{width}}' for h in headers)
+    lines = [head, '-' * len(head)]
+    for name, values in rows:
+        lines.append(f'{name:<{name_width}} ' +
+                     ' '.join(f'{fmt(values[k]):>{width}}' for k in keys))
+    return '\n'.join(lines)

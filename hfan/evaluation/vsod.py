@@ -32,7 +32,7 @@ import numpy as np
 
 from .davis import evaluated_frames
 from .io import (FramePair, image_size, pair_frames, read_image,
-                 size_mismatch)
+                 size_mismatch, text_table)
 from .parallel import map_sequences
 
 VSOD_KEYS = ('S', 'E', 'F', 'MAE', 'meanE', 'meanF', 'adpE', 'adpF')
@@ -387,13 +387,7 @@ def format_vsod_table(results: dict, per_sequence: bool = True) -> str:
         return '-' if v is None or v != v else f'{v:.3f}'
 
     def table(first_col, rows):
-        width = max([len(first_col)] + [len(r[0]) for r in rows])
-        head = f'{first_col:<{width}} ' + ' '.join(f'{k:>6}' for k in keys)
-        lines = [head, '-' * len(head)]
-        for name, vals in rows:
-            lines.append(f'{name:<{width}} '
-                         + ' '.join(f'{fmt(vals[k]):>6}' for k in keys))
-        return '\n'.join(lines)
+        return text_table(first_col, rows, keys, keys, fmt, width=6)
 
     parts = []
     if per_sequence:
