@@ -11,23 +11,21 @@ strictly, so the released files (``HFAN-s-converted.pth``...) load as they
 are and a checkpoint of another variant is refused with the keys listed.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-# tools/ itself, for train.py's CPU-distributed helper
-sys.path.insert(1, osp.dirname(osp.abspath(__file__)))
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import hfan  # noqa: E402,F401  (registers the plugin)
 from hfan.apis import load_config  # noqa: E402
-from train import init_cpu_distributed  # noqa: E402
+from hfan.apis.launch import (add_cfg_options,  # noqa: E402
+                              add_launcher_args, configure_cpu_distributed,
+                              export_local_rank, init_cpu_distributed,
+                              set_work_dir)
 
 
 def parse_args(argv=None):
@@ -59,34 +57,20 @@ def parse_args(argv=None):
         '--show-dir',
         help='save the frames painted with their predictions under this '
         'folder (SHOW_DIR/vis_data/vis_image/)')
-    parser.add_argument(
-        '--cfg-options',
-        '--options',
-        nargs='+',
-        action=DictAction,
-        dest='cfg_options',
+    add_cfg_options(
+        parser,
         help='override config values, e.g. davis_root=/data/DAVIS2SEG '
         'model.test_cfg.mode=whole (--options is the published spelling)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher (dist_test.sh passes pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_launcher_args(parser, 'dist_test.sh')
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    export_local_rank(args)
     return args
 
 
 def build_config(args):
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     # The Runner's own loader is lenient (strict=False) and knows only this
     # project's key layout; main() loads the weights instead.
     cfg.load_from = None
@@ -105,13 +89,7 @@ def build_config(args):
         tta_model = cfg.get('tta_model') or dict(type='SegTTAModel')
         tta_model['module'] = cfg.model
         cfg.model = tta_model
-    if not torch.cuda.is_available():
-        # NCCL needs GPUs: CPU processes communicate over gloo, and DDP
-        # refuses device_ids for CPU modules (as in tools/train.py).
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-        if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
-            cfg.model_wrapper_cfg = dict(
-                type='MMDistributedDataParallel', device_ids=None)
+    configure_cpu_distributed(cfg)
     return cfg
 
 

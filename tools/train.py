@@ -6,20 +6,21 @@ Several GPUs:     bash tools/dist_train.sh CONFIG GPUS [--seed 1208 --determinis
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 import hfan  # noqa: E402,F401  (registers the plugin)
 from hfan.apis import load_config, load_hfan_checkpoint  # noqa: E402
+from hfan.apis.launch import (add_cfg_options,  # noqa: E402
+                              add_launcher_args, configure_cpu_distributed,
+                              export_local_rank, init_cpu_distributed,
+                              set_work_dir)
 
 
 def parse_args(argv=None):
@@ -58,24 +59,10 @@ def parse_args(argv=None):
         '--deterministic',
         action='store_true',
         help='deterministic CUDNN/torch algorithms')
-    parser.add_argument(
-        '--cfg-options',
-        '--options',
-        nargs='+',
-        action=DictAction,
-        dest='cfg_options',
-        help='override config values, e.g. '
-        'model.decode_head.select_method=im davis_root=/data/DAVIS2SEG '
-        '(--options is the published spelling)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher (dist_train.sh passes pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_cfg_options(parser)
+    add_launcher_args(parser, 'dist_train.sh')
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    export_local_rank(args)
     return args
 
 
@@ -109,11 +96,7 @@ def find_stage1_checkpoint(cfg) -> None:
 def build_config(args):
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_work_dir(cfg, args.work_dir, args.config)
     if args.seed is not None or args.deterministic:
         randomness = dict(cfg.get('randomness', {}))
         if args.seed is not None:
@@ -133,15 +116,7 @@ def build_config(args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    if not torch.cuda.is_available():
-        # NCCL needs GPUs: CPU processes communicate over gloo, and DDP
-        # refuses device_ids for CPU modules (mmengine passes the local rank).
-        cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
-        if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
-            cfg.model_wrapper_cfg = dict(
-                type='MMDistributedDataParallel',
-                device_ids=None,
-                broadcast_buffers=False)
+    configure_cpu_distributed(cfg, broadcast_buffers=False)
     find_stage1_checkpoint(cfg)
     if cfg.get('load_from') and not cfg.get('resume'):
         if not osp.isfile(cfg.load_from):
@@ -178,18 +153,6 @@ def check_load_from(runner, cfg) -> None:
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
     load_hfan_checkpoint(model, cfg.load_from, strict=True)
-
-
-def init_cpu_distributed(launcher: str) -> None:
-    """Start the gloo process group of a torchrun-launched CPU run.
-
-    mmengine's pytorch launcher always calls ``torch.cuda.set_device``, which
-    fails on a CPU-only torch; an already initialised group is kept by the
-    Runner, so CPU processes join one here first.
-    """
-    if (launcher == 'pytorch' and not torch.cuda.is_available()
-            and not torch.distributed.is_initialized()):
-        torch.distributed.init_process_group(backend='gloo')
 
 
 def main(argv=None):

@@ -1,0 +1,75 @@
+"""What tools/train.py and tools/test.py share: config overrides on the
+command line, the launcher options, the work dir, and CPU distributed runs."""
+import argparse
+import os
+import os.path as osp
+
+import torch
+from mmengine.config import Config, DictAction
+
+CFG_OPTIONS_HELP = ('override config values, e.g. '
+                    'model.decode_head.select_method=im '
+                    'davis_root=/data/DAVIS2SEG (--options is the '
+                    'published spelling)')
+
+
+def add_cfg_options(parser: argparse.ArgumentParser,
+                    help: str = CFG_OPTIONS_HELP) -> None:
+    """``--cfg-options`` (MMSeg 1.x) with ``--options`` (published) alias."""
+    parser.add_argument(
+        '--cfg-options',
+        '--options',
+        nargs='+',
+        action=DictAction,
+        dest='cfg_options',
+        help=help)
+
+
+def add_launcher_args(parser: argparse.ArgumentParser, script: str) -> None:
+    """``--launcher`` and the ``--local_rank`` that old launchers pass."""
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help=f'job launcher ({script} passes pytorch)')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def export_local_rank(args: argparse.Namespace) -> None:
+    """mmengine reads LOCAL_RANK from the environment (torchrun sets it)."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+
+
+def set_work_dir(cfg: Config, work_dir, config_path: str) -> None:
+    """``--work-dir``, else the config's, else ./work_dirs/<config name>."""
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(config_path))[0])
+
+
+def configure_cpu_distributed(cfg: Config, **wrapper_args) -> None:
+    """Without GPUs: gloo instead of NCCL, and DDP without device_ids.
+
+    NCCL needs GPUs, and DDP refuses device_ids for CPU modules (mmengine
+    passes the local rank).
+    """
+    if torch.cuda.is_available():
+        return
+    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel', device_ids=None, **wrapper_args)
+
+
+def init_cpu_distributed(launcher: str) -> None:
+    """Start the gloo process group of a torchrun-launched CPU run.
+
+    mmengine's pytorch launcher always calls ``torch.cuda.set_device``, which
+    fails on a CPU-only torch; an already initialised group is kept by the
+    Runner, so CPU processes join one here first.
+    """
+    if (launcher == 'pytorch' and not torch.cuda.is_available()
+            and not torch.distributed.is_initialized()):
+        torch.distributed.init_process_group(backend='gloo')
