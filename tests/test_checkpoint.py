@@ -422,6 +422,25 @@ def test_round_trip_through_tool_and_init_model(tmp_path, capsys):
     assert all(torch.equal(republished[k], v) for k, v in bare.items())
 
 
+def test_tool_fp16_halves_floats_and_still_loads(tmp_path):
+    source = make_tensors(published_rows('fam', B1, embed=256), seed=5)
+    src = str(tmp_path / 'FAM-converted.pth')
+    dst = str(tmp_path / 'fam_fp16.pth')
+    torch.save(dict(meta=published_meta('fam'), state_dict=source), src)
+    assert _tool().main([src, dst, '--fp16']) == 0
+    written = torch.load(dst, map_location='cpu', weights_only=True)
+    dtypes = {v.dtype for v in written['state_dict'].values()}
+    assert dtypes == {torch.float16, torch.int64}  # + num_batches_tracked
+    model = MODELS.build(
+        load_config(SMALL_REFINE,
+                    {'model.decode_head.select_method': 'fam'}).model)
+    load_hfan_checkpoint(model, dst, strict=True)
+    weight = model.decode_head.fusions[0].object_pred.conv.weight
+    assert weight.dtype == torch.float32
+    expected = source['decode_head.fam1.object_pred.conv.weight']
+    torch.testing.assert_close(weight, expected.half().float())
+
+
 def test_runner_load_from_accepts_published_layout(tmp_path):
     """``load_from`` in a config: mmengine's Runner, through the pre-hook."""
     from mmengine.runner import Runner

@@ -54,6 +54,11 @@ def parse_args(argv=None):
                         action=DictAction,
                         help='overrides of the --config settings')
     parser.add_argument(
+        '--fp16',
+        action='store_true',
+        help='store floating-point tensors as float16 (half the size; they '
+        'load into float32 models unchanged otherwise)')
+    parser.add_argument(
         '--untrusted',
         action='store_true',
         help='refuse to fully unpickle SRC when weights_only loading fails')
@@ -157,6 +162,12 @@ def main(argv=None) -> int:
     else:
         out_state = ours
         target = "this project's layout"
+    if args.fp16:
+        out_state = {
+            k: v.half() if v.is_floating_point() else v
+            for k, v in out_state.items()
+        }
+        target += ', float16'
     out = dict(meta=output_meta(checkpoint, layout, args.src,
                                 args.to_published),
                state_dict=out_state)

@@ -35,13 +35,14 @@ tools/demo.py: error: the demo model {path} is missing.
 
 It is part of the repository (the one .pth file git keeps in checkpoint/):
 update your clone (`git pull`, or `git checkout -- {rel}`). Or train it
-yourself on a CPU (3000 iterations; docs/benchmarks.md has the time it took),
+yourself on a CPU (4000 iterations; docs/benchmarks.md has the time it took),
 from the repository root:
 
     python tools/make_synthetic_videos.py --out data/synthetic \
-        --splits train:40 val:10
+        --splits train:200 val:10
     python tools/train.py {config} --work-dir work_dirs/demo --seed 1208
-    cp work_dirs/demo/iter_3000.pth {rel}
+    python tools/convert_checkpoint.py work_dirs/demo/iter_4000.pth {rel} \
+        --config {config} --fp16
 
 or give another model: python tools/demo.py --config CONFIG --checkpoint CKPT
 """
