@@ -35,10 +35,9 @@ import sys
 if importlib.util.find_spec('hfan') is None:  # run from a checkout
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
-                                   add_flow_args, add_output_args,
-                                   convert_videos, davis_jobs,
-                                   flow_spec_from_args)
+from hfan.datasets.prepare import (add_flow_args,  # noqa: E402
+                                   add_output_args, davis_jobs,
+                                   prepare_from_args)
 
 
 def parse_args(argv=None):
@@ -68,22 +67,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        flow, flow_kwargs = flow_spec_from_args(args)
-        jobs = davis_jobs(args.root, args.splits, args.resolution, args.year,
-                          annotations=args.annotations)
-        stats = convert_videos(
-            jobs,
-            WriteOptions(args.out, args.save_raw_flow, args.jpeg_quality),
-            flow=flow,
-            flow_kwargs=flow_kwargs,
-            workers=args.workers,
-            progress=not args.no_progress,
-            desc='DAVIS videos')
-    except PrepareError as e:
-        sys.exit(f'error: {e}')
-    print(f"{stats['videos']} videos ({stats['skipped']} already complete), "
-          f"{stats['files']} files written under {args.out}", file=sys.stderr)
+    prepare_from_args(
+        args,
+        lambda: davis_jobs(
+            args.root, args.splits, args.resolution, args.year,
+            annotations=args.annotations),
+        desc='DAVIS videos')
 
 
 if __name__ == '__main__':

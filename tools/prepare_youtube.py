@@ -37,9 +37,8 @@ import sys
 if importlib.util.find_spec('hfan') is None:  # run from a checkout
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
-                                   add_flow_args, add_output_args,
-                                   convert_videos, flow_spec_from_args,
+from hfan.datasets.prepare import (add_flow_args,  # noqa: E402
+                                   add_output_args, prepare_from_args,
                                    youtube_jobs)
 
 
@@ -61,21 +60,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    try:
-        flow, flow_kwargs = flow_spec_from_args(args)
-        jobs = youtube_jobs(args.root, args.split)
-        stats = convert_videos(
-            jobs,
-            WriteOptions(args.out, args.save_raw_flow, args.jpeg_quality),
-            flow=flow,
-            flow_kwargs=flow_kwargs,
-            workers=args.workers,
-            progress=not args.no_progress,
-            desc='YouTube-VOS videos')
-    except PrepareError as e:
-        sys.exit(f'error: {e}')
-    print(f"{stats['videos']} videos ({stats['skipped']} already complete), "
-          f"{stats['files']} files written under {args.out}", file=sys.stderr)
+    prepare_from_args(
+        args,
+        lambda: youtube_jobs(args.root, args.split),
+        desc='YouTube-VOS videos')
 
 
 if __name__ == '__main__':

@@ -25,6 +25,7 @@ import itertools
 import multiprocessing
 import os
 import os.path as osp
+import sys
 from dataclasses import dataclass, field
 from functools import partial
 from typing import (Callable, Iterable, List, Optional, Sequence,
@@ -527,6 +528,30 @@ def convert_videos(jobs: Sequence[VideoJob],
 
 # --------------------------------------------------------------------------
 # command-line pieces shared by the tools
+
+
+def prepare_from_args(args: argparse.Namespace,
+                      make_jobs: Callable[[], Sequence[VideoJob]],
+                      desc: str) -> dict:
+    """The main of the preparation tools: ``make_jobs()`` lists the videos,
+    ``args`` carries the flow / output / worker options of
+    :func:`add_flow_args` and :func:`add_output_args`. Unusable input exits
+    with ``error: <message naming the file>``."""
+    try:
+        flow, flow_kwargs = flow_spec_from_args(args)
+        stats = convert_videos(
+            make_jobs(),
+            WriteOptions(args.out, args.save_raw_flow, args.jpeg_quality),
+            flow=flow,
+            flow_kwargs=flow_kwargs,
+            workers=args.workers,
+            progress=not args.no_progress,
+            desc=desc)
+    except PrepareError as e:
+        sys.exit(f'error: {e}')
+    print(f"{stats['videos']} videos ({stats['skipped']} already complete), "
+          f"{stats['files']} files written under {args.out}", file=sys.stderr)
+    return stats
 
 
 def add_flow_args(parser: argparse.ArgumentParser) -> None:
