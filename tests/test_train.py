@@ -219,3 +219,21 @@ def test_load_from_needs_no_imagenet_file(data_root, hfan_checkpoint,
                   options=['train_cfg.max_iters=1']))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
+
+
+def test_tensorboard_backend_only_when_installed(monkeypatch):
+    import importlib.util
+    sys.path.insert(0, osp.join(ROOT, 'tools'))
+    import train as train_tool
+
+    def build(installed):
+        monkeypatch.setattr(
+            importlib.util, 'find_spec',
+            lambda name, *a: object() if installed else None)
+        args = train_tool.parse_args(['tests/configs/hfan_tiny.py'])
+        return [b['type'] for b in train_tool.build_config(
+            args).visualizer.vis_backends]
+
+    monkeypatch.chdir(ROOT)
+    assert build(False) == ['LocalVisBackend']
+    assert build(True) == ['LocalVisBackend', 'TensorboardVisBackend']

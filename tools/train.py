@@ -5,6 +5,7 @@ Several GPUs:     bash tools/dist_train.sh CONFIG GPUS [--seed 1208 --determinis
 (on a machine without GPUs dist_train.sh starts CPU processes on gloo).
 """
 import argparse
+import importlib.util
 import logging
 import os.path as osp
 import sys
@@ -117,6 +118,7 @@ def build_config(args):
         cfg.resume = True
         cfg.load_from = args.resume
     configure_cpu_distributed(cfg, broadcast_buffers=False)
+    add_tensorboard_if_installed(cfg)
     find_stage1_checkpoint(cfg)
     if cfg.get('load_from') and not cfg.get('resume'):
         if not osp.isfile(cfg.load_from):
@@ -126,6 +128,21 @@ def build_config(args):
         # files (e.g. checkpoint/mit_b1.pth) are then neither read nor needed.
         drop_pretrained_init(cfg.model)
     return cfg
+
+
+def add_tensorboard_if_installed(cfg) -> None:
+    """Log scalars to TensorBoard too (work_dir/<time>/vis_data) when the
+    ``tensorboard`` package is installed; it is not a requirement."""
+    if importlib.util.find_spec('tensorboard') is None:
+        return
+    visualizer = cfg.get('visualizer')
+    if visualizer is None:
+        return
+    backends = list(visualizer.get('vis_backends') or [])
+    if not any(b.get('type') == 'TensorboardVisBackend' for b in backends):
+        visualizer['vis_backends'] = backends + [
+            dict(type='TensorboardVisBackend')
+        ]
 
 
 def drop_pretrained_init(node) -> None:
