@@ -1,4 +1,5 @@
 """Shared fixtures: tiny VOS data trees and tiny HFAN model configs."""
+import importlib.util
 import os
 import os.path as osp
 import sys
@@ -74,3 +75,35 @@ def vos_root(tmp_path):
     write_vos_split(root, 'train', videos=2, frames=4, seed=0)
     write_vos_split(root, 'val', videos=2, frames=4, seed=1)
     return root
+
+
+def load_tool(name):
+    """A ``tools/<name>.py`` script as a module (tools/ is not a package;
+    a plain ``import test`` could also find the standard library's)."""
+    spec = importlib.util.spec_from_file_location(
+        f'hfan_tools_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def one_torch_thread():
+    """One intra-op thread: the tensors are tiny, and on a shared 2-core
+    machine OpenMP threads that wait for a busy core make the first forward
+    passes of a process seconds long."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='session')
+def tiny(tmp_path_factory):
+    """(config path, checkpoint path) of the tiny HFAN model of
+    tests/test_infer.py (MiT-b0, random weights, calibrated classifier)."""
+    from test_infer import save_tiny_checkpoint, write_tiny_config
+    folder = tmp_path_factory.mktemp('tiny_model')
+    config = write_tiny_config(folder / 'tiny_hfan.py')
+    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')

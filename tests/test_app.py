@@ -20,31 +20,17 @@ import zipfile
 import cv2
 import numpy as np
 import pytest
-import torch
 from conftest import ROOT
-from test_infer import save_tiny_checkpoint, write_tiny_config
 from test_video import SIZE, synthetic_frame, write_test_video
 
 from hfan.apis.app import (AppError, ModelCache, WorkDir, list_files,
                            segment_frame_pair, segment_video_file)
 from hfan.apis.video_io import count_frames, open_video
 
+# every test here runs tiny models: one torch thread (see conftest)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 FRAMES = 8
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('tiny_app_model')
-    config = write_tiny_config(folder / 'tiny_hfan.py')
-    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
 
 
 @pytest.fixture(scope='module')

@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, tiny_model_cfg
+from conftest import ROOT, load_tool, tiny_model_cfg
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401
@@ -371,11 +371,7 @@ def test_container_variants_and_module_prefix():
 # The tool, init_model and mmengine's loaders
 # ---------------------------------------------------------------------------
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_checkpoint', osp.join(ROOT, 'tools/convert_checkpoint.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('convert_checkpoint')
 
 
 def test_round_trip_through_tool_and_init_model(tmp_path, capsys):

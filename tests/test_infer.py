@@ -17,6 +17,9 @@ from hfan.apis import load_config
 from hfan.apis.inference import VideoSegmenter
 from mmseg.registry import MODELS
 
+# every test here runs tiny models: one torch thread (see conftest)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
 REFINE = osp.join(ROOT, 'local_configs', 'hfan',
                   'hfan.small.512x512.refine.py')
 SIZE = (64, 96)  # (H, W) of conftest's write_vos_split frames
@@ -84,25 +87,6 @@ def save_tiny_checkpoint(config, path, seed=0):
         model.decode_head.conv_seg.bias[1] -= margin
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return str(path)
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread: the tensors are tiny, and on a shared 2-core
-    machine OpenMP threads that wait for a busy core make the first forward
-    passes of a process seconds long."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='session')
-def tiny(tmp_path_factory):
-    """(config path, checkpoint path) of the tiny HFAN model."""
-    folder = tmp_path_factory.mktemp('tiny_model')
-    config = write_tiny_config(folder / 'tiny_hfan.py')
-    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
 
 
 @pytest.fixture(scope='session')

@@ -1,5 +1,4 @@
 """tools/test.py: J/F of a checkpoint on the config's test set (CPU)."""
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -8,19 +7,17 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT
-from test_infer import (NAMES, SIZE, archive_path, one_thread,  # noqa: F401
-                        run_infer, save_tiny_checkpoint, tiny,
-                        write_tiny_config)
+from conftest import ROOT, load_tool
+from test_infer import (NAMES, SIZE, archive_path, run_infer,
+                        save_tiny_checkpoint, write_tiny_config)
 
 from hfan.apis.checkpoint import CheckpointMismatchError
 from hfan.evaluation import METRIC_KEYS
 
-# tools/test.py by path: `import test` could find the standard library's.
-_spec = importlib.util.spec_from_file_location(
-    'hfan_tools_test', osp.join(ROOT, 'tools', 'test.py'))
-test_tool = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(test_tool)
+# every test here runs tiny models: one torch thread (see conftest)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
+
+test_tool = load_tool('test')
 
 
 def run_test_tool(config, checkpoint, root, work_dir, *extra):
@@ -87,10 +84,7 @@ def test_dist_test_two_cpu_processes(tiny, vos_root, tmp_path):
 
 
 def test_benchmark_model_and_end_to_end(tiny, vos_root, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'hfan_tools_benchmark', osp.join(ROOT, 'tools', 'benchmark.py'))
-    benchmark = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark)
+    benchmark = load_tool('benchmark')
     report = tmp_path / 'bench.json'
     result = benchmark.main([
         tiny[0], '--checkpoint', tiny[1], '--shape', '64', '96', '--repeat',

@@ -9,15 +9,16 @@ import sys
 import cv2
 import numpy as np
 import pytest
-import torch
 from conftest import ROOT
 from PIL import Image
-from test_infer import save_tiny_checkpoint, write_tiny_config
 
 import infer
 from hfan.apis.video_io import (FrameFolder, VideoFile, VideoIOError,
                                 count_frames, frame_id, gif_stride,
                                 natural_key, open_video, save_video)
+
+# every test here runs tiny models: one torch thread (see conftest)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 N = 12  # frames: more than 10, so that name order != natural order
 SIZE = (64, 96)  # (H, W)
@@ -54,22 +55,6 @@ def write_test_video(path, frames=N, size=SIZE, fps=10.0):
     cap.release()
     assert len(decoded) == frames
     return decoded
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """One intra-op thread: tiny tensors on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('tiny_video_model')
-    config = write_tiny_config(folder / 'tiny_hfan.py')
-    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
 
 
 @pytest.fixture(scope='module')

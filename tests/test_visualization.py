@@ -1,44 +1,19 @@
 """Overlays, panels and feature maps (hfan.apis.visualization) and the two
 visualisation tools (tools/visualize_ablation.py, visualize_features.py)."""
-import importlib.util
-import os.path as osp
-
 import cv2
 import numpy as np
 import pytest
-import torch
-from conftest import ROOT
+from conftest import load_tool
 from PIL import Image
-from test_infer import save_tiny_checkpoint, write_tiny_config
 from test_video import synthetic_frame, write_test_video
 
 from hfan.apis.visualization import (add_label, feature_maps_to_images, grid,
                                      hstack_panels, overlay_mask,
                                      probability_heatmap)
 
+# every test here runs tiny models: one torch thread (see conftest)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-def load_tool(name):
-    """A tools/<name>.py script as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp('tiny_vis_model')
-    config = write_tiny_config(folder / 'tiny_hfan.py')
-    return config, save_tiny_checkpoint(config, folder / 'tiny_hfan.pth')
 
 
 def test_overlay_tints_the_mask_and_outlines_it():
