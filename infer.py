@@ -19,7 +19,7 @@ Inputs (--input, or its alias --video):
 
 For a video file or a frame folder the optical flow is computed on the fly
 by the data pipeline's estimator (--flow: dis, OpenCV DIS, the default; raft,
-torchvision RAFT), with the published rule: frame t gets the flow t -> t+1,
+RAFT-large with the original raft-things.pth or torchvision's weights), with the published rule: frame t gets the flow t -> t+1,
 the last frame t -> t-1. The video's name is the file name without its
 extension (clip.mp4 -> clip) or the folder's name; its frames are numbered
 00000, 00001, ... in order.
@@ -277,13 +277,15 @@ def parse_args(argv=None):
         default='dis',
         choices=['dis', 'raft'],
         help='optical flow estimator for a video file or frame folder: dis '
-        '(OpenCV DIS, CPU, default) or raft (torchvision RAFT-large, as the '
-        'published data; needs torchvision)')
+        '(OpenCV DIS, CPU, default) or raft (RAFT-large, as the published '
+        'data)')
     parser.add_argument(
         '--raft-weights',
         metavar='PATH',
-        help="--flow raft: a state_dict of torchvision's raft_large "
-        "(default: torchvision's C_T_V2 weights, which it downloads)")
+        help='--flow raft: the original raft-things.pth (the published '
+        "data's weights; no torchvision needed) or a state_dict of "
+        "torchvision's raft_large (default: torchvision's C_T_V2 weights, "
+        'which it downloads)')
     parser.add_argument(
         '--overlay',
         choices=['mp4', 'webm', 'gif', 'none'],

@@ -560,14 +560,16 @@ def add_flow_args(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group('optical flow')
     g.add_argument('--flow', choices=['dis', 'raft'], default='dis',
                    help='flow estimator: OpenCV DIS (default, CPU) or '
-                   "torchvision's RAFT-large (needs torchvision)")
+                   'RAFT-large (see --raft-weights)')
     g.add_argument('--dis-preset', default='medium',
                    choices=['ultrafast', 'fast', 'medium'],
                    help='DIS preset (default: medium)')
     g.add_argument('--raft-weights', metavar='PATH',
-                   help="RAFT: a torchvision raft_large state_dict (.pth); "
-                   "default: torchvision's Raft_Large_Weights.C_T_V2, "
-                   'downloaded on first use')
+                   help='RAFT: the original raft-things.pth (the published '
+                   "data's weights; runs without torchvision) or a "
+                   "torchvision raft_large state_dict (.pth); default: "
+                   "torchvision's Raft_Large_Weights.C_T_V2, downloaded on "
+                   'first use')
     g.add_argument('--device', default=None,
                    help='RAFT: torch device (default: cuda if available)')
     parser.add_argument('--workers', type=int, default=1, metavar='N',

@@ -1,5 +1,5 @@
-"""Optical flow for HFAN's inputs: estimators (DIS by default, RAFT through
-torchvision when installed), the per-video flow rule of the published data,
+"""Optical flow for HFAN's inputs: estimators (DIS by default; RAFT-large
+with the original release's weights, or torchvision's), the per-video flow rule of the published data,
 the RAFT-style colour coding, and raw flow files."""
 from .base import FlowEstimator
 from .builder import FLOW_ESTIMATORS, build_flow_estimator

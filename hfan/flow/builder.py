@@ -11,8 +11,8 @@ def build_flow_estimator(name: str = 'dis', **kwargs) -> FlowEstimator:
     """Build a :class:`FlowEstimator` by name.
 
     Args:
-        name: ``'dis'`` (OpenCV DIS, the default) or ``'raft'`` (torchvision
-            RAFT-large, needs torchvision).
+        name: ``'dis'`` (OpenCV DIS, the default) or ``'raft'`` (RAFT-large:
+            original ``raft-things.pth`` or torchvision weights).
         **kwargs: passed to the estimator's constructor, e.g.
             ``preset='fast'`` for DIS, ``weights='raft.pth', device='cuda'``
             for RAFT. ``None`` values are dropped, so command-line defaults

@@ -1,4 +1,5 @@
-"""RAFT optical flow through torchvision (optional: needs torchvision)."""
+"""RAFT optical flow: the original release's weights run by our own RAFT
+network, torchvision's weights (and its download) through torchvision."""
 from typing import Optional, Union
 
 import numpy as np
@@ -6,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from .base import FlowEstimator
+from .raft_network import RAFT, is_original_raft_layout, load_raft_state_dict
 
 
 def _import_raft():
@@ -14,32 +16,56 @@ def _import_raft():
                                                      raft_large)
     except ImportError as e:
         raise ImportError(
-            'RAFTFlow needs torchvision (torchvision.models.optical_flow), '
+            'torchvision weights need torchvision '
+            '(torchvision.models.optical_flow), '
             'which is not installed or does not import against this torch '
-            f'({e}). Install the torchvision build that matches your torch, '
-            "or use the default DIS flow ('dis').") from e
+            f'({e}). Pass the original RAFT weights (raft-things.pth: they run '
+            'without torchvision), install the torchvision build that '
+            "matches your torch, or use the default DIS flow ('dis').") from e
     return raft_large, Raft_Large_Weights
 
 
+def _read_weights(path: str) -> dict:
+    """The state_dict in ``path`` (also under 'state_dict' or 'model')."""
+    try:
+        state = torch.load(path, map_location='cpu', weights_only=True)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'RAFT weights not found: {path}') from None
+    if isinstance(state, dict):
+        for key in ('state_dict', 'model'):
+            if isinstance(state.get(key), dict):
+                return state[key]
+        return state
+    raise ValueError(f'{path} holds a {type(state).__name__}, not a '
+                     'state_dict of RAFT weights')
+
+
 class RAFTFlow(FlowEstimator):
-    """RAFT-large (torchvision's ``raft_large``).
+    """RAFT-large optical flow.
 
     Args:
-        weights: path to a torchvision-style ``state_dict`` of ``raft_large``
-            (a ``.pth`` file, read with ``torch.load(weights_only=True)``; a
-            dict holding it under ``'state_dict'`` or ``'model'`` works too).
+        weights: path to RAFT-large weights (a ``.pth`` file, read with
+            ``torch.load(weights_only=True)``; a dict holding them under
+            ``'state_dict'`` or ``'model'`` works too), in either layout:
+
+            - the original release (``raft-things.pth``, where the published
+              HFAN flow came from; ``module.`` prefixes are fine): run by
+              :class:`hfan.flow.raft_network.RAFT`, no torchvision needed;
+            - torchvision's ``raft_large`` ``state_dict``: needs torchvision.
+
             ``None`` takes torchvision's ``Raft_Large_Weights.C_T_V2``
-            (FlyingChairs + FlyingThings3D, the counterpart of the
-            ``raft-things`` weights the published HFAN flow came from), which
-            torchvision downloads on first use. The original princeton-vl
-            ``raft-things.pth`` has another key layout and is not accepted.
+            (FlyingChairs + FlyingThings3D, the counterpart of
+            ``raft-things``), which torchvision downloads on first use.
         device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``...; ``None`` picks CUDA
             when available.
-        num_flow_updates: refinement iterations (torchvision's default 12).
+        num_flow_updates: refinement iterations. ``None``: 20 for the
+            original weights (what RAFT's ``demo.py`` runs), 12 for
+            torchvision's (its default).
 
-    Frames are converted BGR -> RGB, scaled to [-1, 1] (what torchvision's
-    RAFT transforms do), replicate-padded to a multiple of 8 (half on each
-    side) and the flow is cropped back to the frame size.
+    Frames are converted BGR -> RGB, scaled to [-1, 1] (what both RAFTs do
+    to 0..255 input), replicate-padded to a multiple of 8 (half on each
+    side, RAFT's ``InputPadder``) and the flow is cropped back to the frame
+    size.
     """
 
     name = 'raft'
@@ -47,25 +73,35 @@ class RAFTFlow(FlowEstimator):
     def __init__(self,
                  weights: Optional[str] = None,
                  device: Union[str, torch.device, None] = None,
-                 num_flow_updates: int = 12):
-        raft_large, Raft_Large_Weights = _import_raft()
-        if weights is None:
-            model = raft_large(weights=Raft_Large_Weights.C_T_V2,
-                               progress=False)
-        else:
-            model = raft_large(weights=None, progress=False)
-            state = torch.load(weights, map_location='cpu', weights_only=True)
-            if isinstance(state, dict):
-                for key in ('state_dict', 'model'):
-                    if isinstance(state.get(key), dict):
-                        state = state[key]
-                        break
+                 num_flow_updates: Optional[int] = None):
+        state = None if weights is None else _read_weights(weights)
+        if state is not None and is_original_raft_layout(state):
+            model = RAFT()
+            self.layout = 'original'
             try:
-                model.load_state_dict(state)
-            except (RuntimeError, TypeError, AttributeError) as e:
+                model.load_state_dict(load_raft_state_dict(state))
+            except RuntimeError as e:
                 raise ValueError(
-                    f'{weights} is not a state_dict of torchvision\'s '
-                    f'raft_large: {e}') from e
+                    f'{weights} has the original RAFT key names but does '
+                    f'not fit RAFT-large (raft-small is not supported): {e}'
+                ) from e
+        else:
+            raft_large, Raft_Large_Weights = _import_raft()
+            self.layout = 'torchvision'
+            if state is None:
+                model = raft_large(weights=Raft_Large_Weights.C_T_V2,
+                                   progress=False)
+            else:
+                model = raft_large(weights=None, progress=False)
+                try:
+                    model.load_state_dict(state)
+                except (RuntimeError, TypeError, AttributeError) as e:
+                    raise ValueError(
+                        f'{weights} is neither an original RAFT checkpoint '
+                        '(raft-things.pth) nor a state_dict of '
+                        f"torchvision's raft_large: {e}") from e
+        if num_flow_updates is None:
+            num_flow_updates = 20 if self.layout == 'original' else 12
         if device is None:
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
         self.device = torch.device(device)
