@@ -6,13 +6,17 @@ generator: textured, moving scene), then times, per frame pair,
 
 * the DIS estimator (``hfan.flow.dis.DISFlow``) for each ``--presets``, and
 * with ``--colorize``, the colour coding (``flow_to_bgr``) plus the JPEG
-  encoding of the flow image, the rest of the per-frame flow cost.
+  encoding of the flow image, the rest of the per-frame flow cost, and
+* with ``--raft WEIGHTS`` (or ``--raft random``: its speed does not depend
+  on the weights), RAFT-large in the original layout (``RAFTFlow``, padded
+  to a multiple of 8) with ``--raft-updates`` iterations on ``--device``.
 
 Each figure is the median over ``--runs`` timed pairs (after ``--warmup``
 untimed ones), printed as frames/s with the machine it ran on. Not part of
 the test suite.
 
     python tools/benchmark_flow.py [--runs 20] [--presets medium fast]
+    python tools/benchmark_flow.py --presets medium --raft random --runs 3
 """
 import argparse
 import importlib.util
@@ -54,6 +58,13 @@ def parse_args(argv=None):
                         help='cv2.setNumThreads (default: OpenCV\'s own)')
     parser.add_argument('--colorize', action='store_true',
                         help='also time colour coding + JPEG encoding')
+    parser.add_argument('--raft', metavar='WEIGHTS',
+                        help="also time RAFT-large: raft-things.pth, or "
+                        "'random' for random weights")
+    parser.add_argument('--raft-updates', type=int, default=20,
+                        help='RAFT refinement iterations (default: 20)')
+    parser.add_argument('--device', default=None,
+                        help='RAFT device (default: cuda if available)')
     return parser.parse_args(argv)
 
 
@@ -114,6 +125,26 @@ def main(argv=None):
 
         fps, lo, hi = median_fps(colour, pairs, args.warmup)
         print(f'colour + JPEG  {fps:7.1f} frames/s  [{lo:.1f} / {hi:.1f}]')
+    if args.raft:
+        raft = build_raft(args.raft, args.device, args.raft_updates)
+        fps, lo, hi = median_fps(raft, pairs, args.warmup)
+        print(f'RAFT x{args.raft_updates:<2} ({raft.device}) {fps:7.2f} '
+              f'frames/s  [{lo:.2f} / {hi:.2f}]')
+
+
+def build_raft(weights, device, updates):
+    import tempfile
+
+    import torch
+
+    from hfan.flow.raft import RAFTFlow
+    from hfan.flow.raft_network import RAFT
+    if weights != 'random':
+        return RAFTFlow(weights, device=device, num_flow_updates=updates)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'raft-random.pth')
+        torch.save(RAFT().state_dict(), path)
+        return RAFTFlow(path, device=device, num_flow_updates=updates)
 
 
 if __name__ == '__main__':
