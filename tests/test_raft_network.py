@@ -120,19 +120,22 @@ def test_raft_things_runs_without_torchvision(raft_things, monkeypatch):
     assert est.layout == 'original' and est.num_flow_updates == 2
     assert RAFTFlow(weights=str(path), device='cpu').num_flow_updates == 20
     rng = np.random.default_rng(0)
-    img1 = rng.integers(0, 256, (68, 75, 3), dtype=np.uint8)
+    img1 = rng.integers(0, 256, (130, 133, 3), dtype=np.uint8)
     img2 = np.roll(img1, 2, axis=1)
-    flow = est(img1, img2)  # padded to 72 x 80, cropped back
-    assert flow.shape == (68, 75, 2) and flow.dtype == np.float32
+    flow = est(img1, img2)  # padded to 136 x 136, cropped back
+    assert flow.shape == (130, 133, 2) and flow.dtype == np.float32
     # the same numbers as the network on RAFT's own padding ('sintel'
-    # InputPadder: replicate, 2 rows on top / 2 below, 2 left / 3 right)
+    # InputPadder: replicate, 3 rows on top / 3 below, 1 left / 2 right)
     rgb = torch.from_numpy(np.stack([img1, img2])[..., ::-1].copy())
     x = rgb.permute(0, 3, 1, 2).float() * (2 / 255) - 1
-    x = torch.nn.functional.pad(x, (2, 3, 2, 2), mode='replicate')
+    x = torch.nn.functional.pad(x, (1, 2, 3, 3), mode='replicate')
     with torch.no_grad():
         ref = model.eval()(x[:1], x[1:], num_flow_updates=2)[-1]
-    np.testing.assert_allclose(flow, ref[0, :, 2:70, 2:77].permute(1, 2, 0),
+    np.testing.assert_allclose(flow, ref[0, :, 3:133, 1:134].permute(1, 2, 0),
                                rtol=1e-4, atol=1e-4)
+    # a frame smaller than RAFT's 128 x 128 is padded up to it
+    small = est(img1[:40, :70], img2[:40, :70])
+    assert small.shape == (40, 70, 2) and np.isfinite(small).all()
 
 
 def test_raft_checkpoint_errors(raft_things, tmp_path):
@@ -147,6 +150,7 @@ def test_raft_checkpoint_errors(raft_things, tmp_path):
     torch.save([1, 2], tmp_path / 'list.pth')
     with pytest.raises(ValueError, match='list.pth holds a list'):
         RAFTFlow(weights=str(tmp_path / 'list.pth'), device='cpu')
-    for size in ((30, 64), (64, 56)):  # not a multiple of 8; too small
-        with pytest.raises(ValueError, match='multiples of 8 and at least 64'):
+    for size in ((130, 128), (128, 120)):  # not a multiple of 8; too small
+        with pytest.raises(ValueError,
+                           match='multiples of 8 and at least 128'):
             model(torch.zeros(1, 3, *size), torch.zeros(1, 3, *size))

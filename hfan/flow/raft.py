@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from .base import FlowEstimator
-from .raft_network import RAFT, is_original_raft_layout, load_raft_state_dict
+from .raft_network import (RAFT, is_original_raft_layout,
+                           load_raft_state_dict, min_image_side)
 
 
 def _import_raft():
@@ -64,8 +65,9 @@ class RAFTFlow(FlowEstimator):
 
     Frames are converted BGR -> RGB, scaled to [-1, 1] (what both RAFTs do
     to 0..255 input), replicate-padded to a multiple of 8 (half on each
-    side, RAFT's ``InputPadder``) and the flow is cropped back to the frame
-    size.
+    side, RAFT's ``InputPadder``; sides under 128 pixels, which RAFT cannot
+    take, are padded up to 128 the same way) and the flow is cropped back
+    to the frame size.
     """
 
     name = 'raft'
@@ -117,7 +119,10 @@ class RAFTFlow(FlowEstimator):
     @torch.inference_mode()
     def estimate(self, img1: np.ndarray, img2: np.ndarray) -> np.ndarray:
         h, w = img1.shape[:2]
-        pad_h, pad_w = -h % 8, -w % 8
+        # RAFT's InputPadder rule (to a multiple of 8, half on each side),
+        # and up to RAFT's smallest size for small frames
+        smallest = min_image_side()
+        pad_h, pad_w = max(-h % 8, smallest - h), max(-w % 8, smallest - w)
         top, left = pad_h // 2, pad_w // 2
         pair = torch.cat([self._to_tensor(img1), self._to_tensor(img2)])
         if pad_h or pad_w:

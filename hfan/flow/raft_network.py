@@ -141,6 +141,14 @@ class CorrelationPyramid(nn.Module):
         return torch.cat(out, dim=-1).permute(0, 3, 1, 2).float()
 
 
+def min_image_side(levels: int = 4) -> int:
+    """Smallest image side RAFT handles: the coarsest correlation level
+    must be at least 2 pixels wide (the pixel-to-grid rescaling divides by
+    side - 1), i.e. 2 * 2^(levels-1) on the 1/8 grid: 128 for 4 levels, the
+    bound torchvision's RAFT checks too."""
+    return 8 * 2 * 2**(levels - 1)
+
+
 def _sample_pixels(img: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
     """Bilinear samples of ``img`` (N, C, H, W) at pixel coordinates
     ``xy`` (N, h, w, 2) = (x, y), zeros outside -> (N, C, h, w)."""
@@ -262,13 +270,13 @@ class RAFT(nn.Module):
                 flow_init: Optional[torch.Tensor] = None
                 ) -> List[torch.Tensor]:
         b, _, height, width = image1.shape
-        smallest = 8 * 2**(self.correlation.levels - 1)
+        smallest = min_image_side(self.correlation.levels)
         if height % 8 or width % 8 or min(height, width) < smallest:
             raise ValueError(
                 f'RAFT needs image sizes that are multiples of 8 and at '
                 f'least {smallest} (its correlation pyramid halves the 1/8 '
-                f'grid {self.correlation.levels - 1} times), got '
-                f'{height} x {width}')
+                f'grid {self.correlation.levels - 1} times and samples the '
+                f'coarsest level bilinearly), got {height} x {width}')
         # one encoder pass for both frames (instance norm is per sample, so
         # batching them changes nothing)
         fmap1, fmap2 = self.fnet(torch.cat([image1, image2])).float().chunk(2)
