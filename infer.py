@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from mmengine.config import DictAction
+from hfan.apis.launch import add_cfg_options
 
 #: Where infer.py records the settings of the run that wrote an output dir.
 SETTINGS_FILE = '.hfan_infer.json'
@@ -337,12 +337,8 @@ def parse_args(argv=None):
         action='store_true',
         help='segment every frame again, even those already written, and '
         'even if the output dir holds results of other settings')
-    parser.add_argument(
-        '--cfg-options',
-        '--options',
-        nargs='+',
-        action=DictAction,
-        dest='cfg_options',
+    add_cfg_options(
+        parser,
         help='override config values, e.g. model.test_cfg.mode=whole '
         '(--options is the published spelling)')
     parser.add_argument('--no-progress', action='store_true',

@@ -37,7 +37,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+from hfan.apis.launch import add_cfg_options  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -77,9 +77,7 @@ def parse_args(argv=None):
                         'temporary folder, removed afterwards)')
     parser.add_argument('--workers', type=int, default=2,
                         help='PNG writer threads for --end-to-end')
-    parser.add_argument(
-        '--cfg-options', '--options', nargs='+', action=DictAction,
-        dest='cfg_options', help='override config values')
+    add_cfg_options(parser)
     parser.add_argument(
         '--json', nargs='?', const='-', default=None, metavar='FILE',
         help='write the result as JSON to FILE (no FILE: to stdout)')

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+from hfan.apis.launch import add_cfg_options  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import hfan  # noqa: E402,F401
@@ -42,9 +42,7 @@ def parse_args(argv=None):
                         help='also time a DataLoader with this many worker '
                         'processes (default: 0, in-process only)')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', '--options', nargs='+',
-                        action=DictAction, dest='cfg_options',
-                        help='config overrides, e.g. davis_root=PATH')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

@@ -24,7 +24,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+from hfan.apis.launch import add_cfg_options  # noqa: E402
 
 from hfan.apis.checkpoint import (  # noqa: E402
     CheckpointMismatchError, compare_state_dicts, diagnose, read_checkpoint)
@@ -49,10 +49,7 @@ def parse_args(argv=None):
     parser.add_argument('--to-published',
                         action='store_true',
                         help='write the published (mmseg-0.11) layout instead')
-    parser.add_argument('--cfg-options',
-                        nargs='+',
-                        action=DictAction,
-                        help='overrides of the --config settings')
+    add_cfg_options(parser, help='overrides of the --config settings')
     parser.add_argument(
         '--fp16',
         action='store_true',

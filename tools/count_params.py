@@ -10,7 +10,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
+from hfan.apis.launch import add_cfg_options  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import hfan  # noqa: E402,F401
@@ -43,10 +43,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--json', help='also write the counts to this file')
-    parser.add_argument('--cfg-options', '--options', nargs='+',
-                        action=DictAction, dest='cfg_options',
-                        help='config overrides, e.g. '
-                        'model.decode_head.select_method=fam')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     results = {}
     for path in args.configs:

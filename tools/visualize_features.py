@@ -32,7 +32,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
+from hfan.apis.launch import add_cfg_options  # noqa: E402
 
 COLUMN_TITLES = {
     'frame_in': 'frame stream in',
@@ -74,10 +74,7 @@ def parse_args(argv=None):
     parser.add_argument('--out', default='features.png',
                         help='output PNG (default: features.png)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', '--options', nargs='+',
-                        action=DictAction, dest='cfg_options',
-                        help='config overrides, e.g. '
-                        'model.decode_head.select_method=fam')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if not set(args.levels) <= {1, 2, 3, 4}:
         parser.error('--levels are 1 to 4')

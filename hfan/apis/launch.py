@@ -1,5 +1,6 @@
-"""What tools/train.py and tools/test.py share: config overrides on the
-command line, the launcher options, the work dir, and CPU distributed runs."""
+"""What the command-line tools share: config overrides (``--cfg-options``,
+every tool with a config), and for tools/train.py and tools/test.py the
+launcher options, the work dir, and CPU distributed runs."""
 import argparse
 import os
 import os.path as osp
