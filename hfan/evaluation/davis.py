@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from .io import (FramePair, image_size, pair_frames, read_mask,
-                 size_mismatch, text_table)
+                 results_tables, size_mismatch)
 from .parallel import map_sequences
 
 PROTOCOLS = ('davis16', 'all-frames')
@@ -396,14 +396,4 @@ def format_davis_table(results: dict, per_sequence: bool = True) -> str:
         text = f'{100 * v:.1f}'
         return '0.0' if text == '-0.0' else text
 
-    def table(first_col, rows):
-        return text_table(first_col, rows, keys, cols, fmt, width=8)
-
-    parts = []
-    if per_sequence:
-        parts.append(table('Sequence', list(results['sequences'].items())))
-    parts.append(table('Dataset', [(results['protocol'], results)]))
-    parts.append(f"{results['num_sequences']} sequences, "
-                 f"{results['num_frames_evaluated']} frames evaluated "
-                 f"(protocol {results['protocol']})")
-    return '\n\n'.join(parts)
+    return results_tables(results, keys, cols, fmt, 8, per_sequence)

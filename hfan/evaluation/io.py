@@ -441,3 +441,22 @@ def text_table(first_col: str, rows, keys: Sequence[str],
         lines.append(f'{name:<{name_width}} ' +
                      ' '.join(f'{fmt(values[k]):>{width}}' for k in keys))
     return '\n'.join(lines)
+
+
+def results_tables(results: dict, keys: Sequence[str],
+                   headers: Sequence[str], fmt, width: int,
+                   per_sequence: bool = True, note: str = '') -> str:
+    """The per-sequence table (optional), the dataset row and a footer
+    line for an evaluation's ``results`` (``sequences``, ``protocol``,
+    ``num_sequences``, ``num_frames_evaluated``); ``note`` is appended to
+    the protocol in the footer."""
+    parts = []
+    if per_sequence:
+        parts.append(text_table('Sequence', list(results['sequences'].items()),
+                                keys, headers, fmt, width))
+    parts.append(text_table('Dataset', [(results['protocol'], results)],
+                            keys, headers, fmt, width))
+    parts.append(f"{results['num_sequences']} sequences, "
+                 f"{results['num_frames_evaluated']} frames evaluated "
+                 f"(protocol {results['protocol']}{note})")
+    return '\n\n'.join(parts)

@@ -32,7 +32,7 @@ import numpy as np
 
 from .davis import evaluated_frames
 from .io import (FramePair, image_size, pair_frames, read_image,
-                 size_mismatch, text_table)
+                 results_tables, size_mismatch)
 from .parallel import map_sequences
 
 VSOD_KEYS = ('S', 'E', 'F', 'MAE', 'meanE', 'meanF', 'adpE', 'adpF')
@@ -386,15 +386,6 @@ def format_vsod_table(results: dict, per_sequence: bool = True) -> str:
     def fmt(v):
         return '-' if v is None or v != v else f'{v:.3f}'
 
-    def table(first_col, rows):
-        return text_table(first_col, rows, keys, keys, fmt, width=6)
-
-    parts = []
-    if per_sequence:
-        parts.append(table('Sequence', list(results['sequences'].items())))
-    parts.append(table('Dataset', [(results['protocol'], results)]))
-    parts.append(f"{results['num_sequences']} sequences, "
-                 f"{results['num_frames_evaluated']} frames evaluated "
-                 f"(protocol {results['protocol']}; E = max E-measure, "
-                 'F = max F-measure with beta^2 = 0.3)')
-    return '\n\n'.join(parts)
+    return results_tables(results, keys, keys, fmt, 6, per_sequence,
+                          note='; E = max E-measure, F = max F-measure '
+                          'with beta^2 = 0.3')
