@@ -55,10 +55,11 @@ def _run_dirs(work_dir: str) -> List[str]:
     return found
 
 
-def validations(work_dir: str) -> Dict[int, Dict[str, float]]:
-    """``{iteration: {metric: value}}`` for every logged validation."""
+def validations(runs: List[str]) -> Dict[int, Dict[str, float]]:
+    """``{iteration: {metric: value}}`` for every validation logged by
+    the run folders ``runs`` (oldest first)."""
     out: Dict[int, Dict[str, float]] = {}
-    for run in _run_dirs(work_dir):
+    for run in runs:
         path = osp.join(run, 'vis_data', 'scalars.json')
         with open(path) as f:
             for number, line in enumerate(f, 1):
@@ -74,10 +75,9 @@ def validations(work_dir: str) -> Dict[int, Dict[str, float]]:
     return dict(sorted(out.items()))
 
 
-def config_value(work_dir: str, key: str) -> Optional[object]:
-    """``key`` (dotted) in the newest dumped config of the run."""
-    dumped = [osp.join(run, 'vis_data', 'config.py')
-              for run in _run_dirs(work_dir)]
+def config_value(runs: List[str], key: str) -> Optional[object]:
+    """``key`` (dotted) in the newest dumped config of the run folders."""
+    dumped = [osp.join(run, 'vis_data', 'config.py') for run in runs]
     dumped = [p for p in dumped if osp.isfile(p)]
     if not dumped:
         return None
@@ -89,11 +89,11 @@ def config_value(work_dir: str, key: str) -> Optional[object]:
     return value
 
 
-def wall_minutes(work_dir: str) -> Optional[float]:
+def wall_minutes(runs: List[str]) -> Optional[float]:
     """Minutes between the first and the last time stamp of each text log,
     summed over the run's (resumed) parts."""
     total, seen = 0.0, False
-    for run in _run_dirs(work_dir):
+    for run in runs:
         stamps = []
         for log in glob.glob(osp.join(run, '*.log')):
             with open(log, errors='replace') as f:
@@ -113,12 +113,13 @@ def summarize(work_dirs: List[str], label_key: str, curve: bool):
     """Rows ``{run, label, iteration, minutes, <metrics>}``."""
     rows = []
     for work_dir in work_dirs:
-        vals = validations(work_dir)
+        runs = _run_dirs(work_dir)
+        vals = validations(runs)
         if not vals:
             raise RunError(f'{work_dir}: the run logged no validation yet '
                            '(no J_mean in its scalars.json)')
-        label = config_value(work_dir, label_key)
-        minutes = wall_minutes(work_dir)
+        label = config_value(runs, label_key)
+        minutes = wall_minutes(runs)
         steps = list(vals) if curve else [max(vals)]
         for step in steps:
             rows.append(dict(run=osp.basename(osp.normpath(work_dir)),

@@ -312,8 +312,7 @@ def load_raft_state_dict(state: Dict[str, torch.Tensor]
     (``raft-things.pth`` and friends): drops ``nn.DataParallel``'s
     ``module.`` prefix. Raises ``KeyError`` naming what is missing when the
     dict is not in the original layout."""
-    state = {k[len('module.'):] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {_strip_module(k): v for k, v in state.items()}
     missing = [k for k in RAFT_SIGNATURE_KEYS if k not in state]
     if missing:
         raise KeyError(f'not an original RAFT checkpoint: no {missing}')
@@ -322,7 +321,11 @@ def load_raft_state_dict(state: Dict[str, torch.Tensor]
 
 def is_original_raft_layout(state: Dict[str, torch.Tensor]) -> bool:
     """Whether ``state`` has the original release's parameter names."""
-    keys = {k[len('module.'):] if k.startswith('module.') else k
-            for k in state}
+    keys = {_strip_module(k) for k in state}
     return all(k in keys for k in RAFT_SIGNATURE_KEYS)
+
+
+def _strip_module(key: str) -> str:
+    """``key`` without the ``module.`` prefix nn.DataParallel adds."""
+    return key[len('module.'):] if key.startswith('module.') else key
 
