@@ -115,6 +115,61 @@ def test_davis_outputs(davis, tmp_path):
         assert np.median(flow[8:-8, 8:-8, 0]) == pytest.approx(sign, abs=.2)
 
 
+def davis2016_layout(root):
+    """Turn the DAVIS-2017-layout tree ``root`` into the DAVIS-2016
+    release layout: ``ImageSets/480p/<split>.txt`` pair lists instead of
+    ``ImageSets/2016`` video lists (frames listed in reverse order, which
+    the reader must sort)."""
+    for split, videos in VIDEOS.items():
+        lines = [f'/JPEGImages/480p/{v}/{i:05d}.jpg '
+                 f'/Annotations/480p/{v}/{i:05d}.png \n'
+                 for v, n in videos.items() for i in range(n)]
+        write(root / 'ImageSets/480p' / f'{split}.txt',
+              ''.join(reversed(lines)).encode())
+        os.remove(root / 'ImageSets/2016' / f'{split}.txt')
+    (root / 'ImageSets/2016').rmdir()
+    return root
+
+
+def test_davis2016_release_layout_gives_the_same_2seg(davis, tmp_path):
+    out17 = tmp_path / 'from2017'
+    run_davis(davis, out17)
+    out16 = tmp_path / 'from2016'
+    run_davis(davis2016_layout(davis), out16)
+    files = set(tree(out17))
+    assert files == set(tree(out16)) == expected_davis_files()
+    for f in files:
+        assert (out16 / f).read_bytes() == (out17 / f).read_bytes(), f
+
+
+@pytest.mark.parametrize('breakage, named', [
+    ('no lists', 'ImageSets/480p'),
+    ('missing frame', 'JPEGImages/480p/car/00001.jpg'),
+    ('missing annotation', 'Annotations/480p/bear/00002.png'),
+    ('bad line', 'ImageSets/480p/val.txt'),
+    ('size', 'Annotations/480p/bear/00003.png'),
+])
+def test_davis2016_bad_input_names_the_file(davis, tmp_path, breakage,
+                                            named):
+    root = davis2016_layout(davis)
+    if breakage == 'no lists':
+        for p in (root / named).iterdir():
+            p.unlink()
+        (root / named).rmdir()
+    elif breakage == 'bad line':
+        write(root / named, b'/JPEGImages/480p/dog/00000.jpg\n')
+    elif breakage == 'size':  # a mask that does not fit its frame
+        write(root / named, palette_png(np.zeros((H - 4, W), np.uint8)))
+    else:
+        os.remove(root / named)
+    with pytest.raises(SystemExit) as e:
+        run_davis(root, tmp_path / 'out')
+    assert str(root / named) in str(e.value)
+    if breakage == 'no lists':  # says what either layout needs
+        assert 'ImageSets/2016' in str(e.value)
+    assert not [f for f in tree(tmp_path) if '.hfantmp' in f]
+
+
 def test_rerun_skips_and_resumes_only_missing_files(davis, tmp_path):
     out = tmp_path / 'DAVIS2SEG'
     run_davis(davis, out)

@@ -1,10 +1,14 @@
 #!/usr/bin/env python
 """Convert a DAVIS download into DAVIS2SEG, the layout HFAN reads.
 
-Input (DAVIS-2017 trainval, or DAVIS-2016, at 480p):
+Input, either release layout at 480p (detected from ROOT/ImageSets):
     ROOT/JPEGImages/480p/<video>/<00000>.jpg
     ROOT/Annotations/480p/<video>/<00000>.png   (one per frame)
-    ROOT/ImageSets/2016/{train,val}.txt        (DAVIS-16: 30 + 20 videos)
+  DAVIS-2017 trainval:
+    ROOT/ImageSets/2016/{train,val}.txt        video names (DAVIS-16: 30 + 20)
+  DAVIS-2016 release:
+    ROOT/ImageSets/480p/{train,val}.txt        one frame a line:
+        /JPEGImages/480p/<video>/<00000>.jpg /Annotations/480p/<video>/<00000>.png
 Output:
     OUT/frame/<split>/<video>_<00000>.jpg  the JPEG, copied byte for byte
     OUT/flow/<split>/<video>_<00000>.jpg   colour-coded flow t -> t+1 (the
@@ -48,10 +52,11 @@ def parse_args(argv=None):
                         'Annotations, ImageSets)')
     parser.add_argument('out', help='output root (DAVIS2SEG)')
     parser.add_argument('--splits', nargs='+', default=['train', 'val'],
-                        help='lists in ImageSets/<year>/ (default: train '
+                        help='image-set lists to convert (default: train '
                         'val)')
     parser.add_argument('--year', default='2016',
-                        help='ImageSets sub-folder (default: 2016)')
+                        help='DAVIS-2017 layout: ImageSets sub-folder '
+                        '(default: 2016)')
     parser.add_argument('--resolution', default='480p',
                         help='JPEGImages / Annotations sub-folder '
                         '(default: 480p)')
