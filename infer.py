@@ -1,7 +1,7 @@
 """Segment videos with a trained HFAN model and write the masks.
 
     python infer.py --config CONFIG --checkpoint CHECKPOINT \\
-        --output_dir OUT [--input VIDEO|FRAMES_DIR|DAVIS2SEG_ROOT] \\
+        --output_dir OUT [--input VIDEO|FRAMES_DIR|DAVIS2SEG_ROOT ...] \\
         [--flow dis|raft] [--overlay mp4|webm|gif|none] [--save-prob] \\
         [--aug-test] [--fp16] [--options KEY=VALUE ...]
 
@@ -16,6 +16,11 @@ Inputs (--input, or its alias --video):
                                          flow t -> t+1, published layout)
     (none)                               the config's test set (data_root +
                                          data_prefix of test_dataloader)
+
+Several video files or frame folders may follow --input: they are segmented
+in one run (the model is loaded once), e.g. every DAVIS-16 val video:
+
+    python infer.py ... --input $(python tools/davis_videos.py data/DAVIS val)
 
 For a video file or a frame folder the optical flow is computed on the fly
 by the data pipeline's estimator (--flow: dis, OpenCV DIS, the default; raft,
@@ -215,28 +220,67 @@ class SingleVideo:
         return [VideoInput(video.name, ids, video, None, fps=video.fps)]
 
 
-def build_source(args, cfg):
-    """The input named on the command line (or the config's test set)."""
+class VideoList:
+    """Several video files or frame folders segmented in one run (one model
+    load), e.g. every DAVIS-16 val video's frame folder. Video names must
+    be distinct; every input is opened (and checked) before any work."""
+
+    def __init__(self, sources: Sequence[SingleVideo]):
+        self.sources = list(sources)
+
+    def __repr__(self) -> str:
+        return f'{len(self.sources)} videos'
+
+    def videos(self) -> List[VideoInput]:
+        videos, seen = [], {}
+        for source in self.sources:
+            for video in source.videos():
+                if video.name in seen:
+                    raise InferenceError(
+                        f'two inputs give the video name {video.name!r} '
+                        f'({seen[video.name]!r} and {source!r}): their masks '
+                        'would overwrite each other; segment them into '
+                        'separate --output_dir folders')
+                seen[video.name] = source
+                videos.append(video)
+        return videos
+
+
+def _open_input(path: str, args):
+    """One ``--input`` path: a video file, a frame folder or a 2SEG root."""
     from hfan.apis.video_io import IMAGE_EXTENSIONS
-    if args.input is None:
-        return config_test_folders(cfg)
-    if not osp.exists(args.input):
-        raise InferenceError(f'--input {args.input} does not exist')
-    if osp.isfile(args.input):
-        return SingleVideo(args.input, fps=args.fps)
-    frame_dir = osp.join(args.input, 'frame', args.split)
-    if osp.isdir(osp.join(args.input, 'frame')):
+    if not osp.exists(path):
+        raise InferenceError(f'--input {path} does not exist')
+    if osp.isfile(path):
+        return SingleVideo(path, fps=args.fps)
+    frame_dir = osp.join(path, 'frame', args.split)
+    if osp.isdir(osp.join(path, 'frame')):
         return FrameFlowFolders(frame_dir,
-                                osp.join(args.input, 'flow', args.split))
+                                osp.join(path, 'flow', args.split))
     if any(osp.splitext(n)[1].lower() in IMAGE_EXTENSIONS
-           for n in os.listdir(args.input)):
-        return SingleVideo(args.input, fps=args.fps)
+           for n in os.listdir(path)):
+        return SingleVideo(path, fps=args.fps)
     raise InferenceError(
-        f'--input {args.input} holds no images '
+        f'--input {path} holds no images '
         f'({" ".join(IMAGE_EXTENSIONS)}) to read as frames, and is not a '
         f'DAVIS2SEG-style root: {frame_dir} (frames) and '
-        f'{osp.join(args.input, "flow", args.split)} (flow images) are '
+        f'{osp.join(path, "flow", args.split)} (flow images) are '
         'expected there')
+
+
+def build_source(args, cfg):
+    """The input(s) named on the command line (or the config's test set)."""
+    if not args.input:
+        return config_test_folders(cfg)
+    sources = [_open_input(path, args) for path in args.input]
+    if len(sources) == 1:
+        return sources[0]
+    for path, source in zip(args.input, sources):
+        if not isinstance(source, SingleVideo):
+            raise InferenceError(
+                f'--input {path} is a 2SEG root: give it alone (several '
+                '--input paths must be video files or frame folders)')
+    return VideoList(sources)
 
 
 # ---------------------------------------------------------------------------
@@ -266,9 +310,11 @@ def parse_args(argv=None):
         '--video',
         dest='input',
         metavar='PATH',
+        nargs='+',
         help='a video file (.mp4 .avi .mov ...), a folder of frame images, '
         'or a DAVIS2SEG-style root holding frame/<split>/ and flow/<split>/ '
-        "(default: the config's test set)")
+        "(default: the config's test set); several video files or frame "
+        'folders are segmented in one run')
     parser.add_argument(
         '--split', default='val', help='split folder under a DAVIS2SEG-style '
         '--input (default: val)')
@@ -518,7 +564,7 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     cfg = load_config(args.config, args.cfg_options)
     source = build_source(args, cfg)
     videos = source.videos()
-    computes_flow = isinstance(source, SingleVideo)
+    computes_flow = isinstance(source, (SingleVideo, VideoList))
     overlay = args.overlay or ('mp4' if computes_flow else 'none')
     if overlay == 'none':
         overlay = None

@@ -144,6 +144,43 @@ def test_video_file_and_frame_folder_give_the_same_masks(
         assert prob.shape == SIZE
 
 
+def test_several_inputs_in_one_run_equal_separate_runs(tiny, clip,
+                                                       tmp_path):
+    mp4, frames, _ = clip
+    assert run_infer(tiny, mp4, tmp_path / 'one_mp4') == 0
+    assert run_infer(tiny, frames, tmp_path / 'one_frames') == 0
+    config, checkpoint = tiny
+    both = tmp_path / 'both'
+    assert infer.main([
+        '--config', config, '--checkpoint', checkpoint, '--input', mp4,
+        frames, '--output_dir', str(both), '--device', 'cpu',
+        '--no-progress', '--workers', '1', '--overlay', 'none'
+    ]) == 0
+    for video, single in (('moving', 'one_mp4'),
+                          ('moving_frames', 'one_frames')):
+        for a, b in zip(archive_masks(tmp_path / single, video),
+                        archive_masks(both, video)):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_several_inputs_with_one_name_are_refused(tiny, clip, tmp_path,
+                                                  capsys):
+    _, frames, _ = clip
+    twin = tmp_path / 'elsewhere' / 'moving_frames'
+    twin.parent.mkdir()
+    os.symlink(frames, twin)
+    config, checkpoint = tiny
+    out = tmp_path / 'out'
+    assert infer.main([
+        '--config', config, '--checkpoint', checkpoint, '--input', frames,
+        str(twin), '--output_dir', str(out), '--device', 'cpu',
+        '--no-progress'
+    ]) == 1
+    err = capsys.readouterr().err
+    assert "'moving_frames'" in err and '--output_dir' in err
+    assert not out.exists()
+
+
 def test_resume_writes_the_overlay_last(tiny, clip, tmp_path, capsys):
     mp4 = clip[0]
     out = tmp_path / 'out'
