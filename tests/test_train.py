@@ -208,6 +208,29 @@ def test_load_from_of_another_variant_is_refused(data_root, hfan_checkpoint,
     assert 'fusions.0.local_branch' in proc.stderr
 
 
+def test_non_strict_load_starts_a_variant_from_another(
+        data_root, hfan_checkpoint, tmp_path):
+    """--non-strict-load: a `base` model starts from an `hfan` checkpoint;
+    the unused fusion weights are listed, the rest is loaded (lr 0: the
+    backbone after one step is the checkpoint's, tensor for tensor)."""
+    work_dir = str(tmp_path / 'w')
+    proc = run(
+        train_cmd('tests/configs/hfan_tiny.py', work_dir, data_root,
+                  '--load-from', hfan_checkpoint, '--non-strict-load',
+                  options=['model.decode_head.select_method=base',
+                           'train_cfg.max_iters=1',
+                           'optim_wrapper.optimizer.lr=0']))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert 'unexpected' in log.lower() and 'fusions.0.' in log
+    before = load_weights_only(hfan_checkpoint)['state_dict']
+    after = load_weights_only(osp.join(work_dir, 'iter_1.pth'))['state_dict']
+    backbone = [k for k in after if k.startswith('backbone.')]
+    assert backbone and not [k for k in after if '.fusions.' in k]
+    for key in backbone:
+        torch.testing.assert_close(after[key], before[key], rtol=0, atol=0)
+
+
 def test_load_from_needs_no_imagenet_file(data_root, hfan_checkpoint,
                                           tmp_path):
     """Stage 2 starts from a checkpoint: the backbone's ImageNet init file

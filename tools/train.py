@@ -51,6 +51,13 @@ def parse_args(argv=None):
         'state); for *.refine.py it defaults to the stage-1 checkpoint in '
         'the work dir')
     parser.add_argument(
+        '--non-strict-load',
+        action='store_true',
+        help='let load_from miss keys or hold extra ones (e.g. start a '
+        "`base` variant from an `hfan` model: the fusion modules' weights "
+        'are unused); the unmatched keys are listed in the log. By default '
+        'load_from must fit the model exactly')
+    parser.add_argument(
         '--amp',
         action='store_true',
         help='automatic mixed precision (CUDA)')
@@ -158,18 +165,20 @@ def drop_pretrained_init(node) -> None:
             drop_pretrained_init(value)
 
 
-def check_load_from(runner, cfg) -> None:
+def check_load_from(runner, cfg, strict: bool = True) -> None:
     """Fail early and clearly if ``load_from`` does not fit the model.
 
     mmengine loads ``load_from`` with ``strict=False`` (a wrong checkpoint
     only warns); this loads it strictly once, which converts the published
     layout and names the missing/unexpected keys and the likely cause.
+    ``strict=False`` (``--non-strict-load``) loads what matches and logs the
+    rest.
     """
     if not cfg.get('load_from') or cfg.get('resume'):
         return
     model = runner.model.module if is_model_wrapper(
         runner.model) else runner.model
-    load_hfan_checkpoint(model, cfg.load_from, strict=True)
+    load_hfan_checkpoint(model, cfg.load_from, strict=strict)
 
 
 def main(argv=None):
@@ -177,7 +186,7 @@ def main(argv=None):
     cfg = build_config(args)
     init_cpu_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
-    check_load_from(runner, cfg)
+    check_load_from(runner, cfg, strict=not args.non_strict_load)
     if cfg.resume and cfg.load_from is None:
         print_log(f'resuming from the latest checkpoint in {cfg.work_dir} '
                   '(if any)', logger='current', level=logging.INFO)
