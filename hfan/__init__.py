@@ -4,7 +4,28 @@ Importing the package registers its models, datasets, transforms and metrics
 into MMSegmentation's registries. Optional pieces (optical flow with RAFT, the
 video API, the Gradio app) are imported only where they are used.
 """
+import contextlib
+import io
+import sys
+
 from .version import __version__
+
+
+def _import_mmseg_datasets() -> None:
+    # OneDL's mmseg prints a debug notice ("Could not import OneDL") to
+    # STDOUT when its optional OneDL data loader is absent, which corrupts
+    # the machine-readable output of our tools (CSV, JSON, file lists).
+    # Import it once here with that notice dropped; anything else it prints
+    # goes to stderr.
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        import mmseg.datasets  # noqa: F401
+    text = buf.getvalue().replace('Could not import OneDL\n', '')
+    if text:
+        sys.stderr.write(text)
+
+
+_import_mmseg_datasets()
 
 from . import datasets, engine, evaluation, models  # noqa: F401,E402
 
