@@ -41,6 +41,7 @@ import numpy as np
 from PIL import Image
 
 from hfan.utils.atomic_io import atomic_path
+from hfan.utils.image_io import file_complete, read_image_file
 
 #: Extensions read as video files (anything FFmpeg in OpenCV decodes).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
@@ -212,6 +213,12 @@ class FrameFolder:
         first = None
         for path in self.paths:
             size = _header_size(path)
+            # A truncated frame has a valid header: check its end too, so
+            # that it is refused before anything is segmented.
+            if not file_complete(path):
+                raise VideoIOError(
+                    f'frame {path} is truncated (no end-of-image marker): '
+                    'the file is incomplete or damaged, replace it')
             if first is None:
                 first = (path, size)
             elif size != first[1]:
@@ -225,12 +232,13 @@ class FrameFolder:
 
     @staticmethod
     def read(path: str) -> np.ndarray:
-        """Decode one frame (BGR uint8); raises VideoIOError naming it."""
-        image = cv2.imread(path, _IMREAD_FLAGS)
-        if image is None:
-            raise VideoIOError(f'frame {path} cannot be decoded (corrupt or '
-                               'not an image)')
-        return image
+        """Decode one frame (BGR uint8), strictly (a truncated JPEG/PNG is
+        refused, not decoded half grey); raises VideoIOError naming it."""
+        try:
+            return read_image_file(path, _IMREAD_FLAGS)
+        except (OSError, ValueError) as err:
+            raise VideoIOError(f'frame {err}' if str(err).startswith(path)
+                               else str(err)) from None
 
     def __len__(self) -> int:
         return self.num_frames

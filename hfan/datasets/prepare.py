@@ -42,6 +42,9 @@ from hfan.flow.io import RAW_FLOW_FORMATS, write_flow
 from hfan.flow.video_flow import iter_video_flows
 from hfan.utils.atomic_io import (atomic_path, atomic_write_bytes,
                                   remove_stale_tmp)
+from hfan.utils.image_io import ImageDecodeError, check_image_bytes
+from hfan.utils.image_io import decode_image as strict_decode
+from hfan.utils.image_io import file_complete
 
 #: output sub-folders of the 2SEG layout
 FRAME_DIR, FLOW_DIR, MASK_DIR, RAW_FLOW_DIR = 'frame', 'flow', 'mask', \
@@ -112,14 +115,20 @@ def read_file(path: str) -> bytes:
 def decode_image(data: bytes, source: str) -> np.ndarray:
     """Decode encoded image bytes to BGR uint8; ``source`` names them in
     the error."""
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if img is None:
-        raise PrepareError(f'cannot decode the image {source}')
-    return img
+    try:  # strict: a truncated JPEG is refused, not decoded half grey
+        return strict_decode(data, f'the image {source}')
+    except ImageDecodeError as err:
+        raise PrepareError(str(err)) from None
 
 
 def image_size(data: bytes, source: str):
-    """``(height, width)`` of encoded image bytes, from the header."""
+    """``(height, width)`` of encoded image bytes, from the header; empty or
+    truncated bytes are refused (frames are copied as they are, so this is
+    where a damaged source frame is caught)."""
+    try:
+        check_image_bytes(data, f'the image {source}')
+    except ImageDecodeError as err:
+        raise PrepareError(str(err)) from None
     try:
         with Image.open(io.BytesIO(data)) as im:
             return im.height, im.width
@@ -140,7 +149,12 @@ def read_binary_mask(path: str) -> np.ndarray:
     """
     data = read_file(path)
     try:
+        check_image_bytes(data, f'the annotation {path}')
+    except ImageDecodeError as err:
+        raise PrepareError(str(err)) from None
+    try:
         with Image.open(io.BytesIO(data)) as im:
+            im.load()  # decode fully: a corrupt stream raises here
             if im.mode in ('RGB', 'RGBA', 'LA'):
                 arr = np.asarray(im.convert('RGB')).any(axis=2)
             else:  # 'P', 'L', '1', 'I', 'I;16': values / indices
@@ -226,9 +240,14 @@ def frame_stem(video: str, frame_name: str) -> str:
 
 
 def video_done(job: VideoJob, opts: WriteOptions) -> bool:
-    """Whether every output file of ``job`` exists."""
+    """Whether every output file of ``job`` exists and is complete.
+
+    Complete, not only present (:func:`hfan.utils.image_io.file_complete`):
+    a 0-byte or truncated file (copied in by hand, or left by another tool)
+    is written again rather than kept as done.
+    """
     return all(
-        osp.exists(p) for spec in job.frames if spec.stem
+        file_complete(p) for spec in job.frames if spec.stem
         for p in opts.paths(job.split, spec.stem).values())
 
 
@@ -237,8 +256,9 @@ def process_video(job: VideoJob, estimator: Callable,
     """Write one video's frames, masks and flows; returns the number of files
     written (0 when the video was already complete).
 
-    Only missing files are written and only the flows still missing are
-    computed, so an interrupted run resumes where it stopped. Frames are
+    Only missing (or empty or truncated) files are written and only the
+    flows still missing are computed, so an interrupted run resumes where
+    it stopped. Frames are
     copied byte for byte (no re-encoding); flows are computed on the decoded
     JPEGs with the rule of :func:`hfan.flow.video_flow.iter_video_flows`
     over *all* frames of ``job`` (frames without ``stem`` included).
@@ -252,8 +272,8 @@ def process_video(job: VideoJob, estimator: Callable,
     written = 0
     for i, paths in outs.items():
         spec = job.frames[i]
-        need_frame = not osp.exists(paths['frame'])
-        need_mask = not osp.exists(paths['mask'])
+        need_frame = not file_complete(paths['frame'])
+        need_mask = not file_complete(paths['mask'])
         if not (need_frame or need_mask):
             continue
         data = spec.jpeg()
@@ -274,8 +294,8 @@ def process_video(job: VideoJob, estimator: Callable,
     need_flow = {
         i
         for i, paths in outs.items()
-        if not (osp.exists(paths['flow']) and
-                ('raw_flow' not in paths or osp.exists(paths['raw_flow'])))
+        if not (file_complete(paths['flow']) and
+                ('raw_flow' not in paths or file_complete(paths['raw_flow'])))
     }
     if need_flow:
         flows = iter_video_flows(
@@ -287,12 +307,12 @@ def process_video(job: VideoJob, estimator: Callable,
             if flow is None:
                 continue
             paths = outs[i]
-            if not osp.exists(paths['flow']):
+            if not file_complete(paths['flow']):
                 atomic_write_image(
                     paths['flow'], flow_to_bgr(flow),
                     [cv2.IMWRITE_JPEG_QUALITY, opts.jpeg_quality])
                 written += 1
-            if 'raw_flow' in paths and not osp.exists(paths['raw_flow']):
+            if 'raw_flow' in paths and not file_complete(paths['raw_flow']):
                 atomic_write_flow(paths['raw_flow'], flow)
                 written += 1
     return written

@@ -7,18 +7,25 @@ from mmengine import fileio
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
+from hfan.utils.image_io import ImageDecodeError, check_image_bytes
+
 
 def read_image(path: str, backend_args=None, flag: str = 'color',
                backend: str = 'cv2') -> np.ndarray:
-    """Read an image, raising an error that names the file if it cannot."""
+    """Read an image, raising an error that names the file if it cannot.
+
+    Decoding is strict (:mod:`hfan.utils.image_io`): an empty or truncated
+    file is an error, not a half-grey frame.
+    """
     try:
         img_bytes = fileio.get(path, backend_args=backend_args)
     except FileNotFoundError:
         raise FileNotFoundError(f'image file not found: {path}') from None
+    check_image_bytes(img_bytes, path)
     img = mmcv.imfrombytes(img_bytes, flag=flag, backend=backend)
     if img is None:
-        raise ValueError(f'cannot decode image {path} (corrupt or not an '
-                         'image file)')
+        raise ImageDecodeError(f'cannot decode image {path} (corrupt or not '
+                               'an image file)')
     return img
 
 
@@ -73,7 +80,12 @@ class LoadBinaryAnnotations(LoadAnnotations):
     """
 
     def _load_seg_map(self, results: dict) -> None:
+        path = results.get('seg_map_path')
         try:
+            # A truncated mask would decode to a partly empty one: check the
+            # bytes first (masks are small; MMSeg reads them again).
+            check_image_bytes(fileio.get(path, backend_args=self.backend_args),
+                              f'mask {path}')
             super()._load_seg_map(results)
         except (FileNotFoundError, AttributeError) as err:
             raise FileNotFoundError(
