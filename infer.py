@@ -49,15 +49,20 @@ frames whose outputs all exist are skipped (every PNG is written under a
 temporary name and renamed, so none is ever half-written). The overlay is
 written last, from the masks on disk, once every frame of the video has its
 mask; it too appears under its name only when complete. The settings of
-the run are kept in ``<output_dir>/.hfan_infer.json``; resuming with another
-config, checkpoint, test mode or flow estimator is refused unless
+the run are kept in ``<output_dir>/.hfan_infer.json``, with the identity of
+each video's input (file sizes and the contents of its first and last
+frames); resuming with another config, checkpoint, test mode or flow
+estimator, or with another input of the same video name, is refused unless
 ``--overwrite`` is given.
 
 Exit status: 0 on success; 1 with a message naming the file for a bad input
-(unreadable or empty video, folder without images or with frames of mixed
-sizes), a missing config/checkpoint or an output that cannot be written.
+(unreadable or empty video, empty or truncated image, folder without images
+or with frames of mixed sizes), a missing or unreadable config/checkpoint,
+a damaged run record or an output that cannot be written. HFAN_DEBUG=1
+shows the traceback of an error.
 """
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -67,12 +72,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from hfan.apis.launch import add_cfg_options
+from hfan.utils.cli import CLIError
 
 #: Where infer.py records the settings of the run that wrote an output dir.
 SETTINGS_FILE = '.hfan_infer.json'
 
 
-class InferenceError(Exception):
+class InferenceError(CLIError):
     """A problem with the command's inputs: reported without a traceback."""
 
 
@@ -131,6 +137,7 @@ class FrameFlowFolders:
     def videos(self) -> List[VideoInput]:
         from hfan.datasets.transforms import read_image
         from hfan.evaluation.io import frame_sort_key
+        from hfan.utils.image_io import file_complete
         if not osp.isdir(self.frame_dir):
             raise InferenceError(f'frame folder {self.frame_dir} does not '
                                  'exist')
@@ -153,6 +160,15 @@ class FrameFlowFolders:
                 raise InferenceError(
                     f'frame {osp.join(self.frame_dir, name + self.img_suffix)}'
                     f' has no flow image: {flow} does not exist')
+            # Empty or truncated images are refused before any work (the
+            # decoder would fill them with grey and segment that).
+            for path in (osp.join(self.frame_dir, name + self.img_suffix),
+                         flow):
+                if not file_complete(path):
+                    raise InferenceError(
+                        f'{path} is empty or truncated (no end-of-image '
+                        'marker): the file is incomplete or damaged, '
+                        'replace it')
             by_video.setdefault(video, []).append(frame_id)
         videos = []
         for video in sorted(by_video):
@@ -422,17 +438,94 @@ def run_settings(args, computes_flow: bool = False) -> Dict[str, Any]:
     return settings
 
 
+def _ends_digest(path: str, chunk: int = 1 << 20) -> bytes:
+    """SHA-1 of the first and last ``chunk`` bytes of ``path`` (the whole
+    file when it is smaller): cheap for a long video, exact for a frame."""
+    digest = hashlib.sha1()
+    size = os.path.getsize(path)
+    with open(path, 'rb') as f:
+        digest.update(f.read(chunk))
+        if size > chunk:
+            f.seek(max(chunk, size - chunk))
+            digest.update(f.read())
+    return digest.digest()
+
+
+def input_identity(video: VideoInput) -> Optional[Dict[str, Any]]:
+    """What identifies the input that ``video``'s masks are computed from.
+
+    Resuming skips frames whose masks exist, so masks of another input of
+    the same video name (another ``clip.mp4``, a re-extracted frame folder)
+    would be served as this one's. The identity is the source path, the
+    number of frames, and a digest of every file's name and size plus the
+    contents of the first and last frame (and flow) -- or, for a video
+    file, its size and its first and last MiB. Modification times are left
+    out, so a copied input is still the same input.
+
+    Returns ``None`` for frames held in memory (nothing to record).
+    """
+    digest = hashlib.sha1()
+    frames = video.frames
+    if isinstance(frames, (list, tuple)) and frames and all(
+            isinstance(x, str) for x in frames):
+        flows = [f for f in (video.flows or []) if isinstance(f, str)]
+        for path in list(frames) + flows:
+            digest.update(
+                f'{osp.basename(path)}\0{os.path.getsize(path)}\n'.encode())
+        for path in [frames[0], frames[-1]] + flows[:1] + flows[-1:]:
+            digest.update(_ends_digest(path))
+        source = osp.dirname(osp.abspath(frames[0]))
+    elif isinstance(getattr(frames, 'path', None), str) and osp.isfile(
+            frames.path):
+        source = osp.abspath(frames.path)
+        digest.update(f'{os.path.getsize(source)}\n'.encode())
+        digest.update(_ends_digest(source))
+    else:
+        return None
+    return dict(source=source, frames=len(video.frame_ids),
+                digest=digest.hexdigest())
+
+
+def read_run_record(path: str) -> Dict[str, Any]:
+    """The run record ``path`` (``.hfan_infer.json``); a damaged one is an
+    error that says what to do, not a JSON traceback."""
+    advice = ('delete it (the masks of that folder are then trusted as '
+              'they are) or use --overwrite to segment every frame again')
+    try:
+        with open(path, encoding='utf-8') as f:
+            record = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InferenceError(
+            f'{path} is not a valid run record ({err}); {advice}') from None
+    except OSError as err:
+        raise InferenceError(f'cannot read the run record {path}: '
+                             f'{err.strerror or err}') from None
+    if not isinstance(record, dict) or not isinstance(
+            record.get('inputs', {}), dict):
+        raise InferenceError(f'{path} is not a valid run record (a JSON '
+                             f'object of settings is expected); {advice}')
+    return record
+
+
 def check_settings(output_dir: str, settings: Dict[str, Any],
-                   overwrite: bool, write: bool = True) -> None:
-    """Refuse to resume into an output dir written with other settings;
-    then record these (``write``; ``False`` only checks, before anything is
-    loaded or written)."""
+                   overwrite: bool, write: bool = True,
+                   inputs: Optional[Dict[str, Any]] = None) -> None:
+    """Refuse to resume into an output dir written with other settings or
+    from another input of the same video name; then record these
+    (``write``; ``False`` only checks, before anything is loaded or
+    written).
+
+    ``inputs``: ``{video: identity}`` (:func:`input_identity`). The record
+    keeps the identities of earlier runs' videos too, so that several runs
+    may fill one output dir with different videos.
+    """
     from hfan.utils.atomic_io import atomic_write_bytes
     path = osp.join(output_dir, SETTINGS_FILE)
     current = json.loads(json.dumps(settings, default=str))
-    if osp.isfile(path) and not overwrite:
-        with open(path) as f:
-            previous = json.load(f)
+    inputs = json.loads(json.dumps(inputs or {}, default=str))
+    previous = None
+    if osp.lexists(path) and not overwrite:
+        previous = read_run_record(path)
         changed = {k: (previous.get(k), v) for k, v in current.items()
                    if previous.get(k) != v}
         if changed:
@@ -442,8 +535,21 @@ def check_settings(output_dir: str, settings: Dict[str, Any],
                 f'{output_dir} holds masks of a run with other settings:\n'
                 f'{lines}\nUse another --output_dir, or --overwrite to '
                 'segment every frame again.')
+        for name, identity in inputs.items():
+            old = previous.get('inputs', {}).get(name)
+            if old and identity and (old.get('digest'), old.get('frames')) \
+                    != (identity['digest'], identity['frames']):
+                raise InferenceError(
+                    f'{output_dir} holds masks of video {name!r} segmented '
+                    f'from another input ({old.get("source")}, '
+                    f'{old.get("frames")} frames) than {identity["source"]} '
+                    f'({identity["frames"]} frames); use another '
+                    '--output_dir, or --overwrite to segment it again.')
     if write:
-        atomic_write_bytes(path, json.dumps(current, indent=2).encode())
+        record = dict(current)
+        record['inputs'] = {**(previous or {}).get('inputs', {}), **{
+            k: v for k, v in inputs.items() if v}}
+        atomic_write_bytes(path, json.dumps(record, indent=2).encode())
 
 
 def default_device() -> str:
@@ -578,7 +684,9 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     # Before the (slow) estimator and model are loaded: a refused resume
     # should fail at once.
     settings = run_settings(args, computes_flow)
-    check_settings(args.output_dir, settings, args.overwrite, write=False)
+    inputs = {v.name: input_identity(v) for v in videos}
+    check_settings(args.output_dir, settings, args.overwrite, write=False,
+                   inputs=inputs)
     estimator = 'dis'
     if computes_flow:
         from hfan.flow import build_flow_estimator
@@ -599,7 +707,7 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     except OSError as err:
         raise InferenceError(f'cannot create the output folder '
                              f'{args.output_dir}: {err.strerror}') from None
-    check_settings(args.output_dir, settings, args.overwrite)
+    check_settings(args.output_dir, settings, args.overwrite, inputs=inputs)
     writer.remove_stale_temporaries()
     todo = {
         v.name: [args.overwrite or not writer.is_done(v.name, f)
@@ -653,15 +761,16 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
 
 
 def main(argv=None) -> int:
+    """The command line; returns the exit status. Every error is reported
+    as ``infer.py: error: <message>`` on stderr with status 1
+    (:func:`hfan.utils.cli.run_cli`; ``HFAN_DEBUG=1`` shows tracebacks)."""
+    from hfan.utils.cli import run_cli
+    return run_cli(_main, argv, 'infer.py')
+
+
+def _main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        stats = run(args, progress=not args.no_progress)
-    except (InferenceError, OSError, ValueError, KeyError, RuntimeError,
-            ImportError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args \
-            else str(err)
-        print(f'infer.py: error: {message}', file=sys.stderr)
-        return 1
+    stats = run(args, progress=not args.no_progress)
     print(f"Segmented {stats['frames']} frames in {stats['seconds']:.1f} s "
           f"({stats['fps']:.2f} frames/s); {stats['skipped']} of "
           f"{stats['total']} were already written.")
