@@ -2,21 +2,26 @@
 mask trees (``io``) and the MMSeg metric ``VOSMetric``.
 
 The command-line front ends are ``tools/eval_vos.py`` and
-``tools/eval_vsod.py``; the protocol is documented in METRICS.md.
+``tools/eval_vsod.py``; the protocol is documented in METRICS.md, the sparse
+benchmarks' protocols (``annotated``, class means) in
+docs/sparse_benchmarks.md.
 pysodmetrics is imported only when VSOD measures are computed.
 """
-from .davis import (BOUND_TH, METRIC_KEYS, PROTOCOLS, boundary_radius,
-                    decay_bins, disk_kernel, evaluate_davis, evaluate_sequence,
-                    evaluated_frames, f_measure, format_davis_table,
-                    frame_scores, jaccard, seg2bmap, sequence_stats, summarize)
-from .io import (LAYOUTS, detect_layout, list_sequences, pair_frames,
-                 read_image, read_mask, read_sequence_list, write_csv,
-                 write_json)
+from .classes import add_class_means, class_of, read_class_map
+from .davis import (BOUND_TH, METRIC_KEYS, PROTOCOLS, RESIZE_MODES,
+                    boundary_radius, decay_bins, disk_kernel, evaluate_davis,
+                    evaluate_sequence, evaluated_frames, f_measure,
+                    format_davis_table, frame_scores, jaccard, resize_nearest,
+                    score_sequence, seg2bmap, sequence_stats, summarize)
+from .io import (LAYOUTS, detect_layout, gt_mask, list_sequences,
+                 pair_frames, prediction_mask, read_image, read_mask,
+                 read_sequence_list, write_csv, write_json)
 from .parallel import default_workers, map_sequences
 from .vos_metric import VOSMetric
-from .vsod import (VSOD_KEYS, evaluate_vsod, evaluate_vsod_sequence,
-                   format_vsod_table, frame_measures, gt_from_image,
-                   saliency_from_image, summarize_vsod, toolbox_thresholds)
+from .vsod import (PRED_MODES, VSOD_KEYS, evaluate_vsod,
+                   evaluate_vsod_sequence, format_vsod_table, frame_measures,
+                   gt_from_image, prediction_saliency, saliency_from_image,
+                   summarize_vsod, toolbox_thresholds)
 
 __all__ = [
     'BOUND_TH', 'METRIC_KEYS', 'PROTOCOLS', 'LAYOUTS', 'VSOD_KEYS',
@@ -28,5 +33,8 @@ __all__ = [
     'default_workers', 'map_sequences',
     'VOSMetric', 'evaluate_vsod', 'evaluate_vsod_sequence', 'frame_measures',
     'gt_from_image', 'saliency_from_image', 'summarize_vsod',
-    'toolbox_thresholds', 'format_vsod_table'
+    'toolbox_thresholds', 'format_vsod_table', 'RESIZE_MODES',
+    'PRED_MODES', 'score_sequence', 'resize_nearest', 'prediction_mask',
+    'gt_mask', 'prediction_saliency', 'add_class_means', 'class_of',
+    'read_class_map'
 ]

@@ -28,11 +28,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from .io import (FramePair, image_size, pair_frames, read_mask,
-                 results_tables, size_mismatch)
+from .io import (gt_mask, image_size, pair_frames, prediction_mask,
+                 read_image, read_image_and_palette, results_tables,
+                 size_mismatch)
 from .parallel import map_sequences
 
-PROTOCOLS = ('davis16', 'all-frames')
+PROTOCOLS = ('davis16', 'all-frames', 'annotated')
+#: How a prediction of another size than its GT is treated (None: error).
+RESIZE_MODES = (None, 'nearest')
 #: Dataset / per-sequence figures, as fractions (multiply by 100 to print).
 METRIC_KEYS = ('J_mean', 'J_recall', 'J_decay', 'F_mean', 'F_recall',
                'F_decay', 'JF_mean')
@@ -243,11 +246,16 @@ def evaluated_frames(num_frames: int, protocol: str = 'davis16') -> slice:
 
     'davis16': all but the first and the last (the official DAVIS-16 U-VOS
     protocol; empty for fewer than 3 frames). 'all-frames': every frame
-    (davis2017-evaluation's unsupervised task).
+    (davis2017-evaluation's unsupervised task). 'annotated': every frame
+    given, which are exactly the frames with a GT file (sparse benchmarks:
+    Long-Videos, FBMS-59, YouTube-Objects; predictions of other frames are
+    dropped when pairing, see :func:`hfan.evaluation.io.pair_frames`).
     """
     if protocol == 'davis16':
         return slice(1, max(num_frames - 1, 1))
-    if protocol == 'all-frames':
+    if protocol in ('all-frames', 'annotated'):
+        # 'annotated' pairs only the frames that have a GT file, so every
+        # paired frame counts (no first/last skip)
         return slice(0, num_frames)
     raise ValueError(f'unknown protocol {protocol!r}; expected one of '
                      f'{PROTOCOLS}')
@@ -314,39 +322,91 @@ def summarize(per_frame: Mapping[str, Tuple[ArrayLike, ArrayLike]],
 # --------------------------------------------------------------------------
 # Folders
 # --------------------------------------------------------------------------
-def evaluate_sequence(task: Tuple[Sequence[FramePair], float, str]
-                      ) -> Tuple[np.ndarray, np.ndarray]:
+def evaluate_sequence(task: tuple) -> Tuple[np.ndarray, np.ndarray]:
     """Per-frame J and F of one sequence read from files.
 
     Args:
-        task: ``(pairs, bound_th, protocol)``, pairs as from
-            :func:`hfan.evaluation.io.pair_frames` (in temporal order).
+        task: ``(pairs, bound_th, protocol[, resize_pred])``, pairs as from
+            :func:`hfan.evaluation.io.pair_frames` (in temporal order); see
+            :func:`score_sequence`.
 
     Returns:
         ``(J, F)``, two float64 arrays with one value per pair; NaN for the
+        frames the protocol does not evaluate.
+    """
+    scores = score_sequence(task)
+    return scores['J'], scores['F']
+
+
+def score_sequence(task: tuple) -> dict:
+    """Per-frame J and F of one sequence, and what was noticed reading it.
+
+    Args:
+        task: ``(pairs, bound_th, protocol[, resize_pred])``. ``resize_pred``
+            None (default): a prediction whose size differs from its GT's is
+            an error; 'nearest': it is resized to the GT's size with nearest
+            neighbour first.
+
+    Returns:
+        ``{'J', 'F'}``: float64 arrays with one value per pair, NaN for the
         frames the protocol does not evaluate (they are not decoded -- PNG
-        decoding is most of the cost -- but their sizes are still checked).
+        decoding is most of the cost -- but their sizes are still checked
+        unless predictions are resized); ``'nonbinary_gt'``: GT files of
+        evaluated frames holding more than 0 and one foreground value;
+        ``'resized'``: how many predictions were resized.
 
     Raises:
-        ValueError: a prediction and its GT differ in size (both named), or
-            a file is unreadable.
+        ValueError: a prediction and its GT differ in size (both named), a
+            prediction is a label map, or a file is unreadable.
     """
-    pairs, bound_th, protocol = task
+    pairs, bound_th, protocol = task[:3]
+    resize_pred = task[3] if len(task) > 3 else None
     j = np.full(len(pairs), np.nan)
     f = np.full(len(pairs), np.nan)
+    nonbinary_gt: List[str] = []
+    resized = 0
     sel = evaluated_frames(len(pairs), protocol)
     for i, (_, pred_path, gt_path) in enumerate(pairs):
         if not sel.start <= i < sel.stop:
             pred_hw, gt_hw = image_size(pred_path), image_size(gt_path)
-            if pred_hw != gt_hw:
+            if pred_hw != gt_hw and resize_pred is None:
                 raise size_mismatch(pred_path, pred_hw, gt_path, gt_hw)
             continue
-        pred = read_mask(pred_path)
-        gt = read_mask(gt_path)
+        pred = _read_prediction(pred_path)
+        gt, binary = gt_mask(read_image(gt_path))
+        if not binary:
+            nonbinary_gt.append(gt_path)
         if pred.shape != gt.shape:
-            raise size_mismatch(pred_path, pred.shape, gt_path, gt.shape)
+            if resize_pred is None:
+                raise size_mismatch(pred_path, pred.shape, gt_path, gt.shape)
+            pred = resize_nearest(pred, gt.shape)
+            resized += 1
         j[i], f[i] = frame_scores(pred, gt, bound_th)
-    return j, f
+    return dict(J=j, F=f, nonbinary_gt=nonbinary_gt, resized=resized)
+
+
+def _read_prediction(path: str) -> np.ndarray:
+    img, palette = read_image_and_palette(path)
+    return prediction_mask(img, path, palette)
+
+
+def resize_nearest(mask: np.ndarray, shape: Tuple[int, int]) -> np.ndarray:
+    """Resize an ``H x W`` bool mask to ``shape = (H', W')`` with nearest
+    neighbour (OpenCV's ``INTER_NEAREST``: source pixel ``floor(x * W /
+    W')``), as the published evaluation scripts resize predictions."""
+    out = cv2.resize(mask.view(np.uint8), (int(shape[1]), int(shape[0])),
+                     interpolation=cv2.INTER_NEAREST)
+    return out.astype(bool)
+
+
+def nonbinary_gt_warning(nonbinary: Mapping[str, Sequence[str]]) -> str:
+    """The warning for GT files that are not binary, naming each sequence
+    and its first such file."""
+    parts = [f'{name} ({len(files)} frame(s), e.g. {files[0]})'
+             for name, files in nonbinary.items() if files]
+    return ('GT is not binary (more than 0 and one foreground value: '
+            'stray values or several object labels); read as any nonzero = '
+            'foreground, check the data: ' + '; '.join(parts))
 
 
 def evaluate_davis(pred_root: str,
@@ -357,30 +417,60 @@ def evaluate_davis(pred_root: str,
                    workers: Optional[int] = None,
                    sequences: Optional[Sequence[str]] = None,
                    bound_th: float = BOUND_TH,
-                   progress: bool = False) -> dict:
+                   progress: bool = False,
+                   resize_pred: Optional[str] = None,
+                   class_mean: bool = False,
+                   classes: Optional[Mapping[str, str]] = None) -> dict:
     """Evaluate a folder of predicted masks against a folder of GT masks.
 
     Args:
         pred_root, gt_root: the two trees; layouts 'per-video' or 'flat'
             (None: detected, separately for each), see
             :mod:`hfan.evaluation.io`.
-        protocol: 'davis16' (first and last frame excluded) or 'all-frames'.
+        protocol: 'davis16' (first and last frame excluded), 'all-frames'
+            (every frame) or 'annotated' (exactly the frames that have a GT
+            file; predictions of other frames are ignored).
         workers: processes (None: min(4, CPUs)).
         sequences: evaluate only these GT sequences.
-        bound_th: boundary tolerance (see :func:`boundary_radius`).
+        bound_th: boundary tolerance (see :func:`boundary_radius`), > 0.
         progress: show a progress bar.
+        resize_pred: None (a size mismatch is an error) or 'nearest'.
+        class_mean: add the class means (:func:`add_class_means`); video
+            classes from ``classes`` (``{video: class}``) or, when None, the
+            video name without its trailing digits.
 
     Returns:
-        the dict of :func:`summarize`.
+        the dict of :func:`summarize`, plus ``resize_pred`` (and, with
+        ``class_mean``, the keys of :func:`add_class_means`). Non-binary GT
+        is warned about (``UserWarning``) naming the sequences.
     """
+    from .classes import add_class_means
     evaluated_frames(0, protocol)  # fail fast on a bad protocol name
-    pairs = pair_frames(pred_root, gt_root, layout, gt_layout, sequences)
-    per_frame = map_sequences(
-        evaluate_sequence,
-        [(name, (p, bound_th, protocol)) for name, p in pairs.items()],
+    if not bound_th > 0:
+        raise ValueError(f'bound_th must be > 0 (a fraction of the image '
+                         f'diagonal, or pixels if >= 1), got {bound_th}')
+    if resize_pred not in RESIZE_MODES:
+        raise ValueError(f'unknown resize_pred {resize_pred!r}; expected '
+                         f'one of {RESIZE_MODES}')
+    pairs = pair_frames(pred_root, gt_root, layout, gt_layout, sequences,
+                        ignore_unannotated=protocol == 'annotated')
+    scores = map_sequences(
+        score_sequence,
+        [(name, (p, bound_th, protocol, resize_pred))
+         for name, p in pairs.items()],
         workers=workers, sizes=[len(p) for p in pairs.values()],
         progress=progress, desc='J&F')
-    return summarize(per_frame, protocol)
+    nonbinary = {n: s['nonbinary_gt'] for n, s in scores.items()
+                 if s['nonbinary_gt']}
+    if nonbinary:
+        warnings.warn(nonbinary_gt_warning(nonbinary))
+    results = summarize({n: (s['J'], s['F']) for n, s in scores.items()},
+                        protocol)
+    results['resize_pred'] = resize_pred
+    results['num_resized'] = sum(s['resized'] for s in scores.values())
+    if class_mean or classes is not None:
+        results = add_class_means(results, classes)
+    return results
 
 
 def format_davis_table(results: dict, per_sequence: bool = True) -> str:
@@ -396,4 +486,8 @@ def format_davis_table(results: dict, per_sequence: bool = True) -> str:
         text = f'{100 * v:.1f}'
         return '0.0' if text == '-0.0' else text
 
-    return results_tables(results, keys, cols, fmt, 8, per_sequence)
+    note = ''
+    if results.get('resize_pred'):
+        note = (f"; {results.get('num_resized', 0)} predictions resized to "
+                f"the GT size ({results['resize_pred']} neighbour)")
+    return results_tables(results, keys, cols, fmt, 8, per_sequence, note)

@@ -220,7 +220,8 @@ def pair_frames(pred_root: str,
                 gt_root: str,
                 layout: Optional[str] = None,
                 gt_layout: Optional[str] = None,
-                sequences: Optional[Iterable[str]] = None
+                sequences: Optional[Iterable[str]] = None,
+                ignore_unannotated: bool = False
                 ) -> Dict[str, List[FramePair]]:
     """Match every GT frame with its prediction.
 
@@ -230,6 +231,9 @@ def pair_frames(pred_root: str,
             detect).
         sequences: evaluate only these GT videos (all when None). Prediction
             videos that exist in the GT but are not selected are ignored.
+        ignore_unannotated: predictions of frames that have no GT file in a
+            GT video are ignored instead of being an error (sparse ground
+            truth: a model segments every frame, a few are annotated).
 
     Returns:
         ``{video: [(frame_id, pred_path, gt_path), ...]}`` in GT video order
@@ -266,7 +270,7 @@ def pair_frames(pred_root: str,
     for video in selected:
         pframes = pred.get(video, {})
         for frame in pframes:
-            if frame not in gt[video]:
+            if frame not in gt[video] and not ignore_unannotated:
                 extra.append(pframes[frame])
         seq = []
         for frame, gt_path in gt[video].items():
@@ -288,7 +292,8 @@ def pair_frames(pred_root: str,
 
 
 def read_image(path: str) -> np.ndarray:
-    """Read an image the way MATLAB's ``imread`` presents it.
+    """Read an image the way MATLAB's ``imread`` presents it
+    (:func:`read_image_and_palette` without the palette flag).
 
     Returns:
         ``H x W`` for gray-scale images and for palette images (the palette
@@ -300,24 +305,33 @@ def read_image(path: str) -> np.ndarray:
         FileNotFoundError: no such file.
         ValueError: the file cannot be decoded as an image.
     """
+    return read_image_and_palette(path)[0]
+
+
+def read_image_and_palette(path: str) -> Tuple[np.ndarray, bool]:
+    """:func:`read_image`, plus whether the file is a palette PNG (whose
+    values are then label indices, not intensities)."""
     try:
         with open(path, 'rb') as f:
             data = f.read()
     except FileNotFoundError:
         raise FileNotFoundError(f'mask file not found: {path}') from None
+    except IsADirectoryError:
+        raise ValueError(f'cannot read image {path}: it is a folder') \
+            from None
     # PNG colour type 3 (palette) is byte 25 of the file (IHDR). OpenCV would
     # expand the palette to colours, so those go through PIL for the indices.
     if data[:8] == _PNG_SIGNATURE and len(data) > 25 and data[25] == 3:
-        return _read_with_pil(path, data)
+        return _read_with_pil(path, data), True
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None:
-        return _read_with_pil(path, data)
+        return _read_with_pil(path, data), False
     if img.ndim == 3:
         if img.shape[2] == 1:
             img = img[:, :, 0]
         else:  # BGR(A) -> RGB, alpha dropped
             img = img[:, :, 2::-1]
-    return img
+    return img, False
 
 
 def size_mismatch(pred_path: str, pred_hw, gt_path: str,
@@ -376,6 +390,78 @@ def read_mask(path: str) -> np.ndarray:
     return to_binary(read_image(path))
 
 
+def _value_plane(img: np.ndarray) -> np.ndarray:
+    """``H x W`` values to compare: the image itself when gray, the first
+    channel of a colour image whose channels are equal (gray saved as RGB),
+    else one integer code per colour (``R * 2^16 + G * 2^8 + B``)."""
+    if img.ndim == 2:
+        return img
+    if np.array_equal(img[..., 0], img[..., 1]) and \
+            np.array_equal(img[..., 0], img[..., 2]):
+        return img[..., 0]
+    rgb = img[..., :3].astype(np.uint64)
+    return (rgb[..., 0] << 32) | (rgb[..., 1] << 16) | rgb[..., 2]
+
+
+def is_two_valued(values: np.ndarray) -> bool:
+    """Whether an ``H x W`` value plane holds 0 and at most one other value
+    (0/1, 0/255, a palette with one object index, all one value)."""
+    top = values.max()
+    return top == 0 or not np.any((values != 0) & (values != top))
+
+
+def prediction_mask(img: np.ndarray, path: str,
+                    palette: bool = False) -> np.ndarray:
+    """A predicted mask as the MATLAB DAVIS-2016 tool reads results.
+
+    Args:
+        img: the decoded file (:func:`read_image_and_palette`), ``H x W`` or
+            ``H x W x 3``.
+        path: the file, for messages.
+        palette: the file is a palette PNG (values are label indices).
+
+    Returns:
+        ``H x W`` bool, True = foreground:
+
+        * 0 and one other value (0/1, 0/255, a one-object palette): that
+          value is foreground;
+        * a gray map with more values (a probability map saved as 8- or
+          16-bit): foreground where it is above half its maximum, the
+          official tool's rule for results that are not binary;
+        * a palette or colour label map with several objects is refused,
+          because thresholding label indices would pick objects by number.
+
+    Raises:
+        ValueError: a label map (message names the file and its labels).
+    """
+    values = _value_plane(img)
+    if is_two_valued(values):
+        return values != 0
+    if palette or values.dtype == np.uint64:
+        kind = 'palette (label) map' if palette else 'colour label map'
+        labels = np.unique(values)
+        shown = ', '.join(str(int(v)) for v in labels[:6])
+        more = ' ...' if labels.size > 6 else ''
+        raise ValueError(
+            f'{path} is a {kind} with {labels.size} labels ({shown}{more}); '
+            'expected a binary mask (0 and one foreground value) or a gray '
+            'probability map: merge the objects into one foreground first')
+    # not binary: the official tool thresholds at half the maximum
+    return values > values.max() / 2
+
+
+def gt_mask(img: np.ndarray) -> Tuple[np.ndarray, bool]:
+    """A ground-truth mask: any nonzero value (or colour) is foreground.
+
+    Returns:
+        ``(H x W bool mask, binary)`` where ``binary`` is False when the file
+        holds more than 0 and one foreground value (stray values, several
+        object labels): the caller warns, naming the sequence.
+    """
+    values = _value_plane(img)
+    return values != 0, is_two_valued(values)
+
+
 # --------------------------------------------------------------------------
 # Writing results
 # --------------------------------------------------------------------------
@@ -395,15 +481,24 @@ def _jsonable(obj):
 
 
 
+def json_text(results: dict) -> str:
+    """A results dict as JSON text (NaN written as null)."""
+    import json
+    return json.dumps(_jsonable(results), indent=2, allow_nan=False) + '\n'
+
+
 def write_json(path: str, results: dict) -> None:
     """Save a results dict as JSON (NaN written as null), atomically."""
-    import json
-    atomic_write_text(path, json.dumps(_jsonable(results), indent=2,
-                                   allow_nan=False) + '\n')
+    atomic_write_text(path, json_text(results))
 
 
 def write_csv(path: str, results: dict, keys: Sequence[str]) -> None:
-    """Save per-sequence rows and one dataset row as CSV, atomically.
+    """Save :func:`csv_text` atomically."""
+    atomic_write_text(path, csv_text(results, keys))
+
+
+def csv_text(results: dict, keys: Sequence[str]) -> str:
+    """Per-sequence rows and one dataset row as CSV text.
 
     Columns: ``level`` ('sequence' or 'dataset'), ``name`` (the sequence, or
     the protocol for the dataset row), ``keys``..., ``num_frames_evaluated``.
@@ -425,7 +520,7 @@ def write_csv(path: str, results: dict, keys: Sequence[str]) -> None:
         writer.writerow(['sequence', name] + [cell(row.get(k)) for k in cols])
     writer.writerow(['dataset', results['protocol']]
                     + [cell(results.get(k)) for k in cols])
-    atomic_write_text(path, buf.getvalue())
+    return buf.getvalue()
 
 
 def text_table(first_col: str, rows, keys: Sequence[str],

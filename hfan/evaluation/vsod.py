@@ -30,9 +30,9 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .davis import evaluated_frames
-from .io import (FramePair, image_size, pair_frames, read_image,
-                 results_tables, size_mismatch)
+from .davis import evaluated_frames, nonbinary_gt_warning
+from .io import (FramePair, gt_mask, image_size, pair_frames, read_image,
+                 read_image_and_palette, results_tables, size_mismatch)
 from .parallel import map_sequences
 
 VSOD_KEYS = ('S', 'E', 'F', 'MAE', 'meanE', 'meanF', 'adpE', 'adpF')
@@ -83,6 +83,62 @@ def gt_from_image(img: np.ndarray) -> np.ndarray:
         # rgb2gray returns the input class: rounded (half away) and clipped.
         img = np.minimum(np.floor(gray + 0.5), np.iinfo(img.dtype).max)
     return img > 128
+
+
+#: ``--pred-mode`` values: how prediction files are read.
+PRED_MODES = ('auto', 'binary', 'gray')
+
+
+def prediction_saliency(img: np.ndarray, path: str = '<array>',
+                        mode: str = 'auto',
+                        palette: bool = False) -> np.ndarray:
+    """A prediction file's saliency map under ``mode``.
+
+    Args:
+        img: the decoded file (``H x W`` or ``H x W x C``).
+        path: the file, for messages.
+        mode: 'binary': a mask, 0 and one foreground value in any encoding
+            (0/255, 0/1, a one-object palette), read as 0.0 / 1.0 -- an
+            all-foreground frame is 1 everywhere, whatever its value;
+            'gray': the toolbox's reading (:func:`saliency_from_image`);
+            'auto': 'binary' for palette files and for maps whose values are
+            within {0, 1} or {0, the dtype's maximum}, else 'gray'.
+        palette: the file is a palette PNG (values are label indices).
+
+    Returns:
+        ``H x W`` float64 in [0, 1].
+
+    Raises:
+        ValueError: a map that is not binary read as 'binary', or a palette
+            file read as 'gray' (label indices are no saliency).
+    """
+    from .io import is_two_valued
+    if mode not in PRED_MODES:
+        raise ValueError(f'unknown pred_mode {mode!r}; expected one of '
+                         f'{PRED_MODES}')
+    plane = img[..., 0] if img.ndim == 3 else img  # the toolbox's channel
+    if mode == 'auto':
+        top = _dtype_max(plane, path)
+        binary = palette or not np.any((plane != 0) & (plane != 1)) or \
+            not np.any((plane != 0) & (plane != top))
+        mode = 'binary' if binary else 'gray'
+    if mode == 'gray':
+        if palette:
+            raise ValueError(
+                f'{path} is a palette (label) PNG: its values are label '
+                'indices, not saliency; read it with --pred-mode binary')
+        return saliency_from_image(img, path)
+    if not is_two_valued(plane):
+        raise ValueError(
+            f'{path} is not a binary mask (values {_some_values(plane)}); '
+            'read gray maps with --pred-mode gray')
+    return (plane != 0).astype(np.float64)
+
+
+def _some_values(plane: np.ndarray) -> str:
+    values = np.unique(plane)
+    return ', '.join(str(int(v)) for v in values[:6]) + \
+        (' ...' if values.size > 6 else '')
 
 
 def saliency_from_image(img: np.ndarray, path: str = '<array>') -> np.ndarray:
@@ -236,15 +292,19 @@ def evaluate_vsod_sequence(task: Tuple[Sequence[FramePair], str]) -> dict:
     """Toolbox measures of one sequence read from files.
 
     Args:
-        task: ``(pairs, protocol)`` with pairs in temporal order.
+        task: ``(pairs, protocol[, pred_mode])`` with pairs in temporal
+            order; ``pred_mode`` (default 'gray', the toolbox's reading) as
+            :func:`prediction_saliency`.
 
     Returns:
         ``{'num_frames', 'num_frames_evaluated', 'S', 'MAE', 'adpF', 'adpE'
         (means over evaluated frames), 'F_curve', 'E_curve' (mean curves),
         'gt_without_fg_over_128'}`` (frames whose GT has nonzero pixels but
-        none above 128 -- probably 0/1 labels, read as empty).
+        none above 128 -- probably 0/1 labels, read as empty) and
+        ``'nonbinary_gt'`` (GT files with more than 0 and one other value).
     """
-    pairs, protocol = task
+    pairs, protocol = task[:2]
+    pred_mode = task[2] if len(task) > 2 else 'gray'
     pairs = list(pairs)
     sel = evaluated_frames(len(pairs), protocol)
     for _, pred_path, gt_path in pairs[:sel.start] + pairs[sel.stop:]:
@@ -255,8 +315,9 @@ def evaluate_vsod_sequence(task: Tuple[Sequence[FramePair], str]) -> dict:
     scalars = {k: [] for k in ('S', 'MAE', 'adpF', 'adpE')}
     f_curves, e_curves = [], []
     low_gt = 0
+    nonbinary_gt = []
     for _, pred_path, gt_path in pairs[sel]:
-        pred_img = read_image(pred_path)
+        pred_img, palette = read_image_and_palette(pred_path)
         gt_img = read_image(gt_path)
         if pred_img.shape[:2] != gt_img.shape[:2]:
             raise size_mismatch(pred_path, pred_img.shape, gt_path,
@@ -264,14 +325,17 @@ def evaluate_vsod_sequence(task: Tuple[Sequence[FramePair], str]) -> dict:
         gt = gt_from_image(gt_img)
         if not gt.any() and np.any(gt_img):
             low_gt += 1
-        m = frame_measures(saliency_from_image(pred_img, pred_path), gt)
+        elif not gt_mask(gt_img)[1]:
+            nonbinary_gt.append(gt_path)
+        m = frame_measures(
+            prediction_saliency(pred_img, pred_path, pred_mode, palette), gt)
         for k in scalars:
             scalars[k].append(m[k])
         f_curves.append(m['F_curve'])
         e_curves.append(m['E_curve'])
     n = len(f_curves)
     out = dict(num_frames=len(pairs), num_frames_evaluated=n,
-               gt_without_fg_over_128=low_gt)
+               gt_without_fg_over_128=low_gt, nonbinary_gt=nonbinary_gt)
     for k, v in scalars.items():
         out[k] = float(np.mean(v)) if n else float('nan')
     # mean over frames, as MATLAB's mean(threshold_X, 1)
@@ -326,6 +390,11 @@ def summarize_vsod(per_sequence: Dict[str, dict],
             'GT frames with nonzero pixels but none above 128 were read as '
             'empty (the toolbox takes GT > 128; are these 0/1 label maps?): '
             + ', '.join(f'{n} ({c} frames)' for n, c in low.items()))
+    nonbinary = {n: r['nonbinary_gt'] for n, r in per_sequence.items()
+                 if r.get('nonbinary_gt')}
+    if nonbinary:
+        warnings.warn(nonbinary_gt_warning(nonbinary).replace(
+            'any nonzero = foreground', 'the toolbox does (> 128)'))
     result: dict = {}
     if used:
         e_curve = np.mean([r['E_curve'] for r in used], axis=0)
@@ -359,19 +428,26 @@ def evaluate_vsod(pred_root: str,
                   protocol: str = 'davis16',
                   workers: Optional[int] = None,
                   sequences: Optional[Sequence[str]] = None,
-                  progress: bool = False) -> dict:
+                  progress: bool = False,
+                  pred_mode: str = 'auto') -> dict:
     """Evaluate saliency maps (or binary masks) against GT masks.
 
-    Args and layouts as :func:`hfan.evaluation.davis.evaluate_davis`.
+    Args and layouts as :func:`hfan.evaluation.davis.evaluate_davis`;
+    ``pred_mode`` as :func:`prediction_saliency` ('auto': binary masks in
+    any encoding as 0/1, other maps as gray).
 
     Returns:
         the dict of :func:`summarize_vsod`.
     """
     evaluated_frames(0, protocol)  # validates the protocol name
-    pairs = pair_frames(pred_root, gt_root, layout, gt_layout, sequences)
+    if pred_mode not in PRED_MODES:
+        raise ValueError(f'unknown pred_mode {pred_mode!r}; expected one of '
+                         f'{PRED_MODES}')
+    pairs = pair_frames(pred_root, gt_root, layout, gt_layout, sequences,
+                        ignore_unannotated=protocol == 'annotated')
     per_seq = map_sequences(
         evaluate_vsod_sequence,
-        [(name, (p, protocol)) for name, p in pairs.items()],
+        [(name, (p, protocol, pred_mode)) for name, p in pairs.items()],
         workers=workers,
         sizes=[len(p[evaluated_frames(len(p), protocol)])
                for p in pairs.values()],
