@@ -29,6 +29,7 @@ from hfan.apis.launch import add_cfg_options  # noqa: E402
 from hfan.apis.checkpoint import (  # noqa: E402
     CheckpointMismatchError, compare_state_dicts, diagnose, read_checkpoint)
 from hfan.utils.atomic_io import atomic_path  # noqa: E402
+from hfan.utils.cli import CLIError, run_cli  # noqa: E402
 from hfan.models.checkpoint_layout import (  # noqa: E402
     convert_to_hfan, detect_layout, extract_state_dict, hfan_to_published,
     select_method_in_meta)
@@ -123,11 +124,48 @@ def atomic_save(obj, dst: str) -> None:
         torch.save(obj, tmp)
 
 
+def check_paths(src: str, dst: str) -> None:
+    """Refuse, before reading anything, a DST that is SRC (by any spelling:
+    relative, absolute, a symlink, a hard link) or a folder: the source
+    would be overwritten (e.g. by its own --fp16 copy)."""
+    if osp.isdir(dst):
+        raise CLIError(f'DST {dst} is a folder; give the output file name, '
+                       'e.g. ' + osp.join(dst, osp.basename(src)))
+    same = osp.realpath(src) == osp.realpath(dst)
+    if not same and osp.exists(src) and osp.exists(dst):
+        same = osp.samefile(src, dst)
+    if same:
+        raise CLIError(f'DST {dst} is the source file {src}: converting would '
+                       'overwrite the input; give another output file')
+
+
 def main(argv=None) -> int:
+    """The command line; returns the exit status (0 written, 1 refused or
+    failed with a message on stderr, 2 a mismatch with --config)."""
+    return run_cli(_main, argv, 'convert_checkpoint.py')
+
+
+def _main(argv=None) -> int:
     args = parse_args(argv)
+    check_paths(args.src, args.dst)
     checkpoint = read_checkpoint(args.src, trusted=not args.untrusted)
-    state_dict = extract_state_dict(checkpoint)
+    if not isinstance(checkpoint, dict):
+        raise CLIError(f'{args.src} holds a {type(checkpoint).__name__}, '
+                       'not a checkpoint dict (a state dict, or a dict with '
+                       "'state_dict' or 'model')")
+    try:
+        state_dict = extract_state_dict(checkpoint)
+    except ValueError as err:
+        raise CLIError(f'{args.src} is not a model checkpoint: {err}') \
+            from None
     layout = detect_layout(state_dict)
+    if layout.kind == 'unknown':
+        keys = ', '.join(list(state_dict)[:3])
+        raise CLIError(
+            f'{args.src} is not an HFAN checkpoint: none of its '
+            f'{len(state_dict)} tensors ({keys}...) has the names of an HFAN '
+            "model (backbone.*, decode_head.*) in this project's or the "
+            'published layout; nothing written')
     print(f'{args.src}: {layout.describe()}')
     if layout.is_backbone_only:
         print('  a bare MiT backbone (ImageNet initialisation) is not an HFAN '

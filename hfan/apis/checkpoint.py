@@ -17,6 +17,7 @@ import os
 import os.path as osp
 import pickle
 import warnings
+import zipfile
 from collections import OrderedDict
 from typing import Dict, List, Mapping, Optional, Tuple, Union
 
@@ -84,14 +85,15 @@ def read_checkpoint(path: str,
             f'{path!r} is a URL; HFAN never downloads weights. Download the '
             f'file yourself and pass its local path ({CHECKPOINT_HELP}).')
     path = osp.expanduser(path)
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'checkpoint file not found: {path!r} (absolute: '
-            f'{osp.abspath(path)!r}); {CHECKPOINT_HELP}')
+    check_checkpoint_file(path)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
         pass
+    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
+        raise CheckpointFileError(
+            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
+            ' (truncated or damaged?)') from None
     try:
         with torch.serialization.safe_globals(_numpy_safe_globals()):
             return torch.load(path,
@@ -112,7 +114,47 @@ def read_checkpoint(path: str,
             'local file. Only do this for files you trust; '
             'tools/convert_checkpoint.py writes a weights-only copy.',
             stacklevel=2)
-        return torch.load(path, map_location=map_location, weights_only=False)
+        try:
+            return torch.load(path, map_location=map_location,
+                              weights_only=False)
+        except Exception as err:  # noqa: BLE001  (unpickling raises anything)
+            raise CheckpointFileError(
+                f'cannot read checkpoint {path}: {type(err).__name__}: '
+                f'{err}'.splitlines()[0]) from None
+
+
+class CheckpointFileError(ValueError):
+    """A file given as a checkpoint that is not one (empty, text, a
+    truncated archive); the message names it."""
+
+
+def check_checkpoint_file(path: str) -> None:
+    """Refuse, cheaply and before any work, a file that cannot be a
+    ``torch.save`` checkpoint: missing, empty, neither a zip archive (the
+    format since torch 1.6) nor a legacy pickle, or a truncated archive.
+
+    Raises:
+        FileNotFoundError, CheckpointFileError: naming the file.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'checkpoint file not found: {path!r} (absolute: '
+            f'{osp.abspath(path)!r}); {CHECKPOINT_HELP}')
+    expected = 'a .pth file written by torch.save is expected'
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    if not head:
+        raise CheckpointFileError(f'checkpoint {path} is empty (0 bytes); '
+                                  f'{expected}')
+    if head.startswith(b'PK'):
+        if not zipfile.is_zipfile(path):
+            raise CheckpointFileError(
+                f'checkpoint {path} is a truncated or damaged archive; '
+                're-download or re-save it')
+    elif head[0] != 0x80:  # every pickle protocol >= 2 starts with PROTO
+        raise CheckpointFileError(
+            f'{path} is not a PyTorch checkpoint (it starts with {head!r}); '
+            f'{expected}')
 
 
 # ---------------------------------------------------------------------------
