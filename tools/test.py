@@ -23,9 +23,9 @@ from mmengine.runner import Runner  # noqa: E402
 import hfan  # noqa: E402,F401  (registers the plugin)
 from hfan.apis import load_config  # noqa: E402
 from hfan.apis.launch import (add_cfg_options,  # noqa: E402
-                              add_launcher_args, configure_cpu_distributed,
-                              export_local_rank, init_cpu_distributed,
-                              set_work_dir)
+                              add_launcher_args, check_data_roots,
+                              configure_cpu_distributed, export_local_rank,
+                              init_cpu_distributed, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -121,10 +121,14 @@ class WriteMasksHook(Hook):
 
 def main(argv=None):
     args = parse_args(argv)
+    from hfan.apis.checkpoint import check_checkpoint_file
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
                                 'exist')
+    check_checkpoint_file(args.checkpoint)  # not a text file, not truncated
     cfg = build_config(args)
+    # Before the Runner prints its banner and builds the dataset.
+    check_data_roots(cfg, ('test_dataloader', ))
     init_cpu_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     from hfan.apis.checkpoint import load_hfan_checkpoint
@@ -150,5 +154,12 @@ def format_metrics(metrics: dict) -> str:
     return '  '.join(parts)
 
 
+def cli(argv=None) -> int:
+    """The command line: errors as one or two lines, exit status 1
+    (``HFAN_DEBUG=1`` shows the traceback)."""
+    from hfan.utils.cli import run_cli
+    return run_cli(main, argv, 'test.py')
+
+
 if __name__ == '__main__':
-    main()
+    sys.exit(cli())

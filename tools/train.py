@@ -18,10 +18,12 @@ from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
 
 import hfan  # noqa: E402,F401  (registers the plugin)
 from hfan.apis import load_config, load_hfan_checkpoint  # noqa: E402
+from hfan.apis.checkpoint import check_checkpoint_file  # noqa: E402
 from hfan.apis.launch import (add_cfg_options,  # noqa: E402
-                              add_launcher_args, configure_cpu_distributed,
-                              export_local_rank, init_cpu_distributed,
-                              set_work_dir)
+                              add_launcher_args, check_data_roots,
+                              configure_cpu_distributed, export_local_rank,
+                              init_cpu_distributed, set_work_dir)
+from hfan.utils.cli import CLIError, run_cli  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -40,11 +42,13 @@ def parse_args(argv=None):
         default=None,
         metavar='CHECKPOINT',
         help='resume training: from CHECKPOINT, or (no value) from the '
-        'latest checkpoint in the work dir')
+        'latest checkpoint in the work dir; stops with an error when there '
+        'is none (see --auto-resume)')
     parser.add_argument(
         '--auto-resume',
         action='store_true',
-        help='resume from the latest checkpoint in the work dir if any')
+        help="resume from the latest checkpoint in the work dir if any, "
+        "else start fresh (mmengine's behaviour)")
     parser.add_argument(
         '--load-from',
         help='initialise the model from this checkpoint (no optimizer '
@@ -127,14 +131,42 @@ def build_config(args):
     configure_cpu_distributed(cfg, broadcast_buffers=False)
     add_tensorboard_if_installed(cfg)
     find_stage1_checkpoint(cfg)
+    check_resume(args, cfg)
     if cfg.get('load_from') and not cfg.get('resume'):
         if not osp.isfile(cfg.load_from):
             raise FileNotFoundError(
                 f'load_from checkpoint {cfg.load_from} does not exist')
+        check_checkpoint_file(cfg.load_from)
         # The checkpoint overwrites every weight: ImageNet initialisation
         # files (e.g. checkpoint/mit_b1.pth) are then neither read nor needed.
         drop_pretrained_init(cfg.model)
     return cfg
+
+
+def check_resume(args, cfg) -> None:
+    """What ``--resume`` would resume from must exist and be a checkpoint.
+
+    mmengine's resume silently trains from scratch when the work dir has no
+    checkpoint and says so a thousand log lines later; a plain ``--resume``
+    therefore stops here, at the top, unless ``--auto-resume`` (resume if
+    possible, else start fresh) was asked for.
+    """
+    if not cfg.get('resume'):
+        return
+    if cfg.get('load_from'):  # --resume PATH
+        check_checkpoint_file(cfg.load_from)
+        return
+    latest = find_latest_checkpoint(cfg.work_dir) \
+        if osp.isdir(cfg.work_dir) else None
+    if latest is None or not osp.isfile(latest):
+        if args.auto_resume:
+            return  # start fresh, as asked
+        raise CLIError(
+            f'--resume: nothing to resume in {cfg.work_dir} (no checkpoint '
+            'there). Run without --resume to start fresh, give --resume '
+            'CHECKPOINT, or use --auto-resume (resume if possible, else '
+            'start fresh).')
+    check_checkpoint_file(latest)
 
 
 def add_tensorboard_if_installed(cfg) -> None:
@@ -182,8 +214,11 @@ def check_load_from(runner, cfg, strict: bool = True) -> None:
 
 
 def main(argv=None):
+    """Train; raises on errors (see :func:`cli` for the command line)."""
     args = parse_args(argv)
     cfg = build_config(args)
+    # Before the Runner prints its banner and builds the datasets.
+    check_data_roots(cfg)
     init_cpu_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
     check_load_from(runner, cfg, strict=not args.non_strict_load)
@@ -193,5 +228,11 @@ def main(argv=None):
     runner.train()
 
 
+def cli(argv=None) -> int:
+    """The command line: errors as one or two lines, exit status 1
+    (``HFAN_DEBUG=1`` shows the traceback)."""
+    return run_cli(main, argv, 'train.py')
+
+
 if __name__ == '__main__':
-    main()
+    sys.exit(cli())

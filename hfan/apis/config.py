@@ -1,4 +1,6 @@
 """Loading HFAN configs with command-line overrides."""
+import difflib
+import os.path as osp
 from typing import Any, Dict, Optional
 
 from mmengine.config import Config
@@ -25,16 +27,65 @@ def _replace_data_roots(node: Any, old_to_new: Dict[str, str]) -> None:
             _replace_data_roots(value, old_to_new)
 
 
+class ConfigKeyError(KeyError):
+    """An override names a key the config does not have (a misspelling
+    would otherwise add an unused key and change nothing)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ''
+
+
+def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
+                      path: str = 'the config') -> None:
+    """Refuse override keys that do not exist in ``cfg``.
+
+    ``model.decode_head.selct_method=im`` would silently train the default
+    variant under the ablation's name; every dotted part must name an
+    existing key (or a list index), and the error says which part does not,
+    with the closest existing keys.
+    """
+    for key in cfg_options:
+        node: Any = cfg._cfg_dict
+        parts = key.split('.')
+        for depth, part in enumerate(parts):
+            where = '.'.join(parts[:depth]) or 'the top level'
+            if isinstance(node, (list, tuple)):
+                if part.isdigit() and int(part) < len(node):
+                    node = node[int(part)]
+                    continue
+                raise ConfigKeyError(
+                    f'--cfg-options {key}: {where} is a list of {len(node)}, '
+                    f'{part!r} is not an index of it')
+            if not isinstance(node, dict):
+                raise ConfigKeyError(
+                    f'--cfg-options {key}: {where} is {node!r}, not a dict '
+                    f'with a key {part!r}')
+            if part not in node:
+                names = [str(k) for k in node]
+                close = difflib.get_close_matches(part, names, n=3)
+                hint = (f'did you mean {" or ".join(map(repr, close))}?'
+                        if close else
+                        f'keys there: {", ".join(sorted(names)[:12])}')
+                raise ConfigKeyError(
+                    f'--cfg-options {key}: {path} has no key {part!r} in '
+                    f'{where}; {hint}')
+            node = node[part]
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None) -> Config:
     """Read a config and apply ``--cfg-options``/``--options`` overrides.
 
+    Every override key must exist in the config (:func:`check_option_keys`).
     Overriding a top-level data-root value (``davis_root``, ``youtube_root``)
     also moves every dataset whose ``data_root`` was that value.
     """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
     cfg = Config.fromfile(path)
     if not cfg_options:
         return cfg
+    check_option_keys(cfg, cfg_options, path)
     before = {key: cfg.get(key) for key in _root_keys(cfg)}
     cfg.merge_from_dict(cfg_options)
     old_to_new = {

@@ -14,6 +14,22 @@ CFG_OPTIONS_HELP = ('override config values, e.g. '
                     'published spelling)')
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction``, with a usage error (not a ``ValueError``
+    traceback) for an item that is not ``KEY=VALUE``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values or []:
+            key, sep, _ = item.partition('=')
+            if not sep or not key:
+                # One line, without argparse's multi-line usage block.
+                parser.exit(
+                    2, f'{parser.prog}: error: {option_string} {item!r}: '
+                    'expected KEY=VALUE, e.g. '
+                    'model.decode_head.select_method=im\n')
+        super().__call__(parser, namespace, values, option_string)
+
+
 def add_cfg_options(parser: argparse.ArgumentParser,
                     help: str = CFG_OPTIONS_HELP) -> None:
     """``--cfg-options`` (MMSeg 1.x) with ``--options`` (published) alias."""
@@ -21,7 +37,7 @@ def add_cfg_options(parser: argparse.ArgumentParser,
         '--cfg-options',
         '--options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         dest='cfg_options',
         help=help)
 
@@ -74,3 +90,48 @@ def init_cpu_distributed(launcher: str) -> None:
     if (launcher == 'pytorch' and not torch.cuda.is_available()
             and not torch.distributed.is_initialized()):
         torch.distributed.init_process_group(backend='gloo')
+
+
+def _datasets(node):
+    """The dataset dicts of a dataloader's ``dataset`` (wrappers such as
+    ``RepeatDataset`` / ``ConcatDataset`` followed)."""
+    if isinstance(node, dict):
+        if 'data_prefix' in node or 'data_root' in node:
+            yield node
+        for key in ('dataset', 'datasets'):
+            yield from _datasets(node.get(key))
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _datasets(item)
+
+
+def check_data_roots(cfg: Config, loaders=('train_dataloader',
+                                           'val_dataloader')) -> None:
+    """Refuse, before the Runner is built (and prints its long banner), a
+    dataset folder that does not exist, naming the config value to set.
+
+    Every ``data_root`` + ``data_prefix`` folder of the datasets of
+    ``loaders`` is checked; ``None`` loaders (e.g. ``val_dataloader=None``)
+    are skipped.
+    """
+    roots = {v: k for k, v in cfg.items()
+             if k.endswith('_root') and isinstance(v, str)}
+    for loader in loaders:
+        conf = cfg.get(loader)
+        if not isinstance(conf, dict):
+            continue
+        for dataset in _datasets(conf.get('dataset')):
+            root = dataset.get('data_root') or ''
+            prefixes = dataset.get('data_prefix') or {}
+            folders = [osp.join(root, p) for p in prefixes.values()
+                       if isinstance(p, str) and p] or ([root] if root else [])
+            for folder in folders:
+                if osp.isdir(folder):
+                    continue
+                key = roots.get(root)
+                how = (f'set --cfg-options {key}=PATH' if key else
+                       f'set {loader}.dataset.data_root')
+                raise FileNotFoundError(
+                    f'{loader}: data folder {folder} does not exist '
+                    f'(data_root={root!r}); {how} to where the data is '
+                    '(see README "Data")')
