@@ -144,6 +144,14 @@ def test_long_videos_errors_name_the_file(long_videos, tmp_path):
     assert not (tmp_path / 'out' / 'gt' / 'rat' / '00005.png').exists()
     with pytest.raises(PrepareError, match='folder not found'):
         per_video_folder_videos(str(tmp_path / 'nowhere'))
+    # an output root under a file: one line naming it, nothing written
+    bad.unlink()
+    palette_png(bad, two_objects())
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(SystemExit) as exc:
+        main([str(long_videos), str(tmp_path / 'afile' / 'out')] + FLOW)
+    assert str(tmp_path / 'afile') in str(exc.value.code)
+    assert (tmp_path / 'afile').read_text() == 'x'
     with pytest.raises(PrepareError, match='not found.*zebra'):
         per_video_folder_videos(str(long_videos), videos=['zebra'])
 

@@ -4,7 +4,10 @@ per-sequence Mean / Recall / Decay and dataset figures.
 This follows the protocol in the project's METRICS.md (the MATLAB davis-2016
 toolbox and the python DAVIS tools) exactly:
 
-* per frame, a single-object binary pair (any nonzero pixel = foreground):
+* per frame, a single-object binary pair (arrays: any nonzero pixel =
+  foreground; files, as the MATLAB tool reads them: a prediction with more
+  than 0 and one value is thresholded at half its maximum, label maps are
+  refused, see :func:`hfan.evaluation.io.prediction_mask`):
   ``J = |G & P| / |G | P|`` (1 when both are empty) and the boundary
   F-measure of D. Martin's ``seg2bmap`` maps with a disk tolerance of
   ``r = ceil(0.008 * image diagonal)`` pixels;
@@ -370,7 +373,7 @@ def score_sequence(task: tuple) -> dict:
         if not sel.start <= i < sel.stop:
             pred_hw, gt_hw = image_size(pred_path), image_size(gt_path)
             if pred_hw != gt_hw and resize_pred is None:
-                raise size_mismatch(pred_path, pred_hw, gt_path, gt_hw)
+                raise _size_error(pred_path, pred_hw, gt_path, gt_hw)
             continue
         pred = _read_prediction(pred_path)
         gt, binary = gt_mask(read_image(gt_path))
@@ -378,11 +381,16 @@ def score_sequence(task: tuple) -> dict:
             nonbinary_gt.append(gt_path)
         if pred.shape != gt.shape:
             if resize_pred is None:
-                raise size_mismatch(pred_path, pred.shape, gt_path, gt.shape)
+                raise _size_error(pred_path, pred.shape, gt_path, gt.shape)
             pred = resize_nearest(pred, gt.shape)
             resized += 1
         j[i], f[i] = frame_scores(pred, gt, bound_th)
     return dict(J=j, F=f, nonbinary_gt=nonbinary_gt, resized=resized)
+
+
+def _size_error(pred_path, pred_hw, gt_path, gt_hw) -> ValueError:
+    return ValueError(f'{size_mismatch(pred_path, pred_hw, gt_path, gt_hw)}'
+                      ' (--resize-pred nearest resizes predictions)')
 
 
 def _read_prediction(path: str) -> np.ndarray:
