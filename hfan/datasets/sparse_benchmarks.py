@@ -310,8 +310,11 @@ def process_sparse_video(video: SparseVideo, estimator: Callable,
             spec.mask = np.zeros((1, 1), np.uint8)  # not read: file exists
             continue
         frame_id = spec.stem.rsplit('_', 1)[1]
-        gt = cv2.imread(gt_path(opts.out_root, video.name, frame_id),
-                        cv2.IMREAD_GRAYSCALE)
+        written_gt = gt_path(opts.out_root, video.name, frame_id)
+        gt = cv2.imread(written_gt, cv2.IMREAD_GRAYSCALE)
+        if gt is None:  # written atomically above, so only if damaged since
+            raise PrepareError(f'cannot read {written_gt}: delete it and '
+                               'run again')
         h, w = image_size(spec.jpeg(), spec.source)
         if gt.shape != (h, w):
             # the 2SEG mask follows the frame; the GT keeps its own size
