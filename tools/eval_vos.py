@@ -2,8 +2,13 @@
 """DAVIS-16 U-VOS evaluation (J, F, J&F) of a folder of predicted masks.
 
     python tools/eval_vos.py PRED_DIR GT_DIR [--layout per-video|flat]
-        [--gt-layout per-video|flat] [--protocol davis16|all-frames]
-        [--json OUT.json] [--csv OUT.csv] [--workers N]
+        [--gt-layout per-video|flat]
+        [--protocol davis16|all-frames|annotated] [--resize-pred nearest]
+        [--class-mean] [--classes FILE] [--bound-th T]
+        [--json OUT.json|-] [--csv OUT.csv|-] [--workers N]
+
+Sparse benchmarks (Long-Videos, FBMS-59, YouTube-Objects):
+docs/sparse_benchmarks.md.
 
 See ``--help`` and hfan/evaluation/davis.py.
 """
@@ -15,6 +20,9 @@ if importlib.util.find_spec('hfan') is None:  # run from a checkout
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from hfan.evaluation.cli import main_vos  # noqa: E402
+from hfan.utils.cli import run_cli  # noqa: E402
 
 if __name__ == '__main__':
-    sys.exit(main_vos())
+    # main_vos reports input problems itself; run_cli turns anything
+    # unforeseen into one line too (HFAN_DEBUG=1 shows the traceback)
+    sys.exit(run_cli(main_vos, prog='eval_vos.py'))

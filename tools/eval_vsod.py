@@ -2,8 +2,10 @@
 """VSOD evaluation (S, max E, max F, MAE) of a folder of saliency maps.
 
     python tools/eval_vsod.py PRED_DIR GT_DIR [--layout per-video|flat]
-        [--gt-layout per-video|flat] [--protocol davis16|all-frames]
-        [--json OUT.json] [--csv OUT.csv] [--workers N]
+        [--gt-layout per-video|flat]
+        [--protocol davis16|all-frames|annotated]
+        [--pred-mode auto|binary|gray]
+        [--json OUT.json|-] [--csv OUT.csv|-] [--workers N]
 
 See ``--help`` and hfan/evaluation/vsod.py.
 """
@@ -15,6 +17,9 @@ if importlib.util.find_spec('hfan') is None:  # run from a checkout
     sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from hfan.evaluation.cli import main_vsod  # noqa: E402
+from hfan.utils.cli import run_cli  # noqa: E402
 
 if __name__ == '__main__':
-    sys.exit(main_vsod())
+    # main_vsod reports input problems itself; run_cli turns anything
+    # unforeseen into one line too (HFAN_DEBUG=1 shows the traceback)
+    sys.exit(run_cli(main_vsod, prog='eval_vsod.py'))
