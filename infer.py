@@ -304,6 +304,7 @@ def build_source(args, cfg):
 # ---------------------------------------------------------------------------
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
+        prog='infer.py',
         description='Segment the primary moving object of videos with HFAN\n'
         'and write per-frame masks.',
         epilog=__doc__.split('\n\n', 2)[2],

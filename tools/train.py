@@ -28,6 +28,7 @@ from hfan.utils.cli import CLIError, run_cli  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
+        prog='train.py',
         description='Train an HFAN model (stage 1 *.160k.py or stage 2 '
         '*.refine.py).')
     parser.add_argument('config', help='config file path')
