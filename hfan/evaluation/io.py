@@ -319,11 +319,17 @@ def read_image_and_palette(path: str) -> Tuple[np.ndarray, bool]:
     except IsADirectoryError:
         raise ValueError(f'cannot read image {path}: it is a folder') \
             from None
+    if not data:  # OpenCV asserts on an empty buffer
+        raise ValueError(f'cannot read image {path}: the file is empty')
     # PNG colour type 3 (palette) is byte 25 of the file (IHDR). OpenCV would
     # expand the palette to colours, so those go through PIL for the indices.
     if data[:8] == _PNG_SIGNATURE and len(data) > 25 and data[25] == 3:
         return _read_with_pil(path, data), True
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        img = None  # PIL's message below names the problem
     if img is None:
         return _read_with_pil(path, data), False
     if img.ndim == 3:

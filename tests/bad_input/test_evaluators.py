@@ -253,3 +253,14 @@ def test_scripts_keep_stdout_machine_readable_and_errors_short(tree):
     assert 'Traceback' not in bad.stderr
     assert str(tree / 'pred' / 'cows' / '00001.png') in bad.stderr
     assert len(bad.stderr.strip().splitlines()) <= 2
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'empty'])
+def test_damaged_prediction_png_is_named(tree, capsys, damage):
+    bad = tree / 'pred' / 'cows' / '00002.png'
+    data = bad.read_bytes()
+    bad.write_bytes(data[:len(data) // 2] if damage == 'truncated' else b'')
+    assert run(main_vos, tree) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and 'cannot read image' in err
+    assert_nothing_written(tree)
