@@ -1,6 +1,6 @@
 """Released weights (issue 6): layouts, conversion, strict loading, MiT init.
 
-The published checkpoints are rebuilt here from OFFICIAL_CKPT.md's key
+The published checkpoints are rebuilt here from docs/checkpoints.md's key
 tables and shapes (sections 2 and 5), independently of the converter, with
 seeded random values; every tensor is then traced to the model parameter
 that must hold it, addressed through the model's modules (not through the
@@ -39,7 +39,7 @@ SR_RATIOS = (8, 4, 2, 1)
 
 
 # ---------------------------------------------------------------------------
-# The published layout, written from OFFICIAL_CKPT.md (not from the code)
+# The published layout, written from docs/checkpoints.md (not from the code)
 # ---------------------------------------------------------------------------
 def _bn(prefix, channels):
     return [(prefix + n, (channels, ))

@@ -78,7 +78,7 @@ def test_data_root_override_reaches_datasets():
 
 
 def test_param_counts_match_published_models(tmp_path):
-    """Counts from OFFICIAL_CKPT.md: HFAN-Small 14,594,508 learnable
+    """Counts from docs/checkpoints.md: HFAN-Small 14,594,508 learnable
     parameters of which MiT-b1 13,151,424, HFAN-Medium 28,264,908; both
     include the published, never-used `conv_seg` (2x128 + 2 = 258), which
     this implementation does not have (its classifier is `linear_pred`)."""
@@ -110,7 +110,7 @@ def test_options_alias_overrides_select_method(tmp_path):
          'model.decode_head.select_method=im', '--json', str(out)],
         cwd=ROOT, check=True, capture_output=True)
     counts = json.loads(out.read_text())[cfg]
-    # OFFICIAL_CKPT.md 2.4: the im/fw/base models have 13,678,020 params
+    # docs/checkpoints.md 2.3: the im/fw/base models have 13,678,020 params
     # including the unused conv_seg (258).
     assert counts['total'] == 13_678_020 - 258
     assert counts['fusions'] == [0, 0, 0, 0]
@@ -121,7 +121,7 @@ def test_options_alias_overrides_select_method(tmp_path):
                                               ('fat', 13_750_084),
                                               ('hfan', 14_594_508)])
 def test_variant_param_counts(method, published):
-    """OFFICIAL_CKPT.md 2.4 (small config), minus the unused conv_seg."""
+    """docs/checkpoints.md 2.3 (small config), minus the unused conv_seg."""
     sys.path.insert(0, osp.join(ROOT, 'tools'))
     from count_params import count_model
     cfg = load_config(
@@ -144,7 +144,7 @@ def test_import_hfan_stays_light():
 
 
 def test_test_pipelines_give_published_input_sizes():
-    """OFFICIAL_CKPT.md 3.9: a 480x854 DAVIS frame becomes 512x928 for the
+    """docs/checkpoints.md 3.9: a 480x854 DAVIS frame becomes 512x928 for the
     single-scale test; the multi-scale test (ratios 0.75/1.0/1.75 of the
     test scale) gives 384x704, 512x928 and 896x1600 views."""
     import numpy as np

@@ -1,5 +1,5 @@
 """DAVIS-16 J / F and their statistics, checked against facts worked out by
-hand from the protocol (METRICS.md section 1), not against the code itself."""
+hand from the protocol (docs/evaluation.md, section 1), not against the code itself."""
 import math
 import warnings
 from fractions import Fraction

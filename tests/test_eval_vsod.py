@@ -1,5 +1,5 @@
 """VSOD S / E / F / MAE, checked against hand-worked values and against the
-toolbox formulas of METRICS.md section 2 written out plainly here."""
+toolbox formulas of docs/evaluation.md, section 2 written out plainly here."""
 import math
 
 import cv2
@@ -12,7 +12,7 @@ from hfan.evaluation import (evaluate_vsod, frame_measures, gt_from_image,
 EPS = np.spacing(1)
 
 
-# ---- the toolbox's formulas, per pixel, straight from METRICS.md ---------
+# ---- the toolbox's formulas, per pixel, straight from docs/evaluation.md ---------
 def toolbox_E(fm, gt):
     """Enhanced-alignment measure of a binary map ``fm`` (sum / (N-1+eps))."""
     fm, g = fm.astype(float), gt.astype(float)

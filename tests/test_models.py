@@ -124,7 +124,7 @@ def test_feature_adaptation_gate_formula():
 
 
 def test_feature_alignment_attention_by_hand():
-    """FAM against the published formulas (OFFICIAL_CKPT.md section 3)."""
+    """FAM against the published formulas (docs/checkpoints.md, section 3)."""
     torch.manual_seed(0)
     channels, inner = 32, 16
     fam = FeatureAlignment(channels, inner).eval()

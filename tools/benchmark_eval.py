@@ -12,8 +12,9 @@ perturbed), then times
   neighbour copies, a ``cv2.dilate`` with the full disk per boundary map,
   ``np.sum`` counts, one process.
 
-METRICS.md measured the official functions themselves at 61.6 frames/s on
-the project's 2-CPU machine; the ratio to that figure is printed too.
+The official functions themselves ran at 61.6 frames/s on the project's
+2-CPU machine (docs/evaluation.md, section 3); the ratio to that figure is
+printed too.
 
 Each is run ``--runs`` times; the medians of wall time (frames/s) and of
 CPU time (all processes, ms per frame: what the work costs whatever else
@@ -44,7 +45,7 @@ from hfan.evaluation import (METRIC_KEYS, default_workers,  # noqa: E402
                              evaluate_davis)
 
 H, W = 480, 854
-#: davis2017-evaluation's metric functions, one process, METRICS.md.
+#: davis2017-evaluation's metric functions, one process (docs/evaluation.md, section 3).
 OFFICIAL_FPS = 61.6
 
 
@@ -208,7 +209,7 @@ def main(argv=None) -> int:
     print(f'  speed-up: {fps_ours / fps_ref:.1f}x over the reference '
           f'(CPU time: {c_ref / c_ours:.1f}x), '
           f'{fps_ours / OFFICIAL_FPS:.1f}x over the official functions '
-          f'({OFFICIAL_FPS} frames/s, METRICS.md)')
+          f'({OFFICIAL_FPS} frames/s, docs/evaluation.md)')
     print(f'  largest difference between the two: {diff:.2e}')
     figures = [100 * ours[k] for k in ('JF_mean', 'J_mean', 'J_recall',
                                        'J_decay', 'F_mean', 'F_recall',

@@ -2,7 +2,7 @@
 mask trees (``io``) and the MMSeg metric ``VOSMetric``.
 
 The command-line front ends are ``tools/eval_vos.py`` and
-``tools/eval_vsod.py``; the protocol is documented in METRICS.md, the sparse
+``tools/eval_vsod.py``; the protocol is documented in docs/evaluation.md, the sparse
 benchmarks' protocols (``annotated``, class means) in
 docs/sparse_benchmarks.md.
 pysodmetrics is imported only when VSOD measures are computed.

@@ -1,7 +1,7 @@
 """DAVIS-16 unsupervised VOS measures: J (region), F (boundary), and their
 per-sequence Mean / Recall / Decay and dataset figures.
 
-This follows the protocol in the project's METRICS.md (the MATLAB davis-2016
+This follows the protocol in docs/evaluation.md (the MATLAB davis-2016
 toolbox and the python DAVIS tools) exactly:
 
 * per frame, a single-object binary pair (arrays: any nonzero pixel =

@@ -1,7 +1,7 @@
 """VSOD measures on DAVIS-16 as HFAN reports them: S, E, F, MAE.
 
 Follows the FSNet / DAVSOD MATLAB toolbox (``eval/main_VSOD.m``) as
-described in the project's METRICS.md section 2:
+described in docs/evaluation.md, section 2:
 
 * frames: per sequence, every frame but the first and the last
   (protocol ``'davis16'``; ``'all-frames'`` keeps them);

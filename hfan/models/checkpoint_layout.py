@@ -1,6 +1,6 @@
 """State-dict layouts of HFAN checkpoints: detection and conversion.
 
-Three layouts reach this project (OFFICIAL_CKPT.md):
+Three layouts reach this project (docs/checkpoints.md):
 
 ``hfan_published``
     The released files (``HFAN-s/m-converted.pth``, the ablation files), made

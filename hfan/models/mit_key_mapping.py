@@ -5,7 +5,7 @@ name the Mix Transformer as the original code did (``patch_embed{i}``,
 ``block{i}.{j}.attn.q``/``attn.kv``, ``mlp.fc1`` as ``nn.Linear`` ...);
 MMSeg 1.x's ``MixVisionTransformer`` (which this project uses) has
 ``layers.{i-1}.{0,1,2}``, one ``nn.MultiheadAttention`` and 1x1 convs in the
-FFN. For stage i = 1..4 and block j (OFFICIAL_CKPT.md section 4), original
+FFN. For stage i = 1..4 and block j (docs/checkpoints.md, section 4), original
 -> MMSeg 1.x:
 
 * ``patch_embed{i}.proj.*`` -> ``layers.{i-1}.0.projection.*``;

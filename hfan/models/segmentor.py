@@ -32,7 +32,7 @@ class VOSEncoderDecoder(EncoderDecoder):
       BN, and the log says so once. On GPUs (NCCL) the published SyncBN is
       kept;
     * ``load_state_dict`` also accepts the published checkpoint layout
-      (OFFICIAL_CKPT.md): a pre-hook converts it in place, so mmengine's
+      (docs/checkpoints.md): a pre-hook converts it in place, so mmengine's
       ``load_checkpoint``, the Runner's ``load_from`` and
       ``mmseg.apis.init_model`` take the released files directly.
     """
