@@ -161,6 +161,7 @@ def render(rows, fmt: str) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
+        prog='summarize_runs.py',
         description=__doc__.split('\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n', 1)[1])
@@ -178,11 +179,13 @@ def main(argv=None) -> int:
     try:
         rows = summarize(args.work_dirs, args.label_key, args.curve)
     except RunError as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'summarize_runs.py: error: {e}', file=sys.stderr)
         return 2
     print(render(rows, args.format))
     return 0
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    # Anything unexpected is one line too (HFAN_DEBUG=1: the traceback).
+    from hfan.utils.cli import run_cli
+    sys.exit(run_cli(main, None, 'summarize_runs.py'))
