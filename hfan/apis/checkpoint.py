@@ -3,7 +3,7 @@
 * :func:`read_checkpoint`: ``torch.load`` with ``weights_only=True`` first;
   the published files are full pickles whose ``meta`` may hold numpy
   scalars (allowed next), and only a trusted local file may fall back to a
-  full unpickling, with a warning (OFFICIAL_CKPT.md section 1).
+  full unpickling, with a warning (docs/checkpoints.md, section 1).
 * :func:`load_hfan_checkpoint`: a strict loader for inference/test tools.
   It converts the published layout in memory and, on any mismatch, raises
   :class:`CheckpointMismatchError` naming the missing / unexpected /

@@ -247,7 +247,7 @@ class VideoSegmenter:
             dict(inputs=inputs, data_samples=samples), False)
         if self.fp16:
             # The published test cast the input to float16 and ran the whole
-            # forward under autocast (OFFICIAL_CKPT.md, section 3, point 8).
+            # forward under autocast (docs/checkpoints.md, section 3, point 8).
             with torch.autocast('cuda', dtype=torch.float16):
                 results = self.model.predict(data['inputs'].half(),
                                              data['data_samples'])

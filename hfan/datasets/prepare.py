@@ -8,8 +8,8 @@ The layout HFAN trains and tests on::
     OUT/mask/<split>/<video>_<00000>.png    binary mask, 0 / 255, one channel
     OUT/flow_raw/<split>/<video>_<00000>.{npy,flo}   optional raw flow
 
-Masks are written 0/255 (DESIGN.md calls them "binary" and its archived
-masks are 0/255); readers should take any nonzero value as foreground.
+Masks are written 0/255 (docs/data.md); readers should take any nonzero
+value as foreground.
 
 This module holds what the preparation tools share: the description of a
 video to convert (:class:`VideoJob`), reading inputs with errors that name
