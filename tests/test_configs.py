@@ -165,3 +165,30 @@ def test_test_pipelines_give_published_input_sizes():
     tta = cfg.tta_pipeline[1]['transforms']
     sizes = [run([scale, *tta[2]]) for scale in tta[0]]
     assert sizes == [(384, 704), (512, 928), (896, 1600)]
+
+
+def test_demo_recipe_trains_on_davis_train_only_from_scratch():
+    """The shipped demo model's two configs: no ImageNet weights, stage 1 on
+    the composites, stage 2 on DAVIS-16 train starting from stage 1's last
+    checkpoint, validation (never training) on DAVIS-16 val."""
+    stage1 = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan_demo_stage1.py'),
+        dict(composite_root='/c'))
+    stage2 = load_config(osp.join(ROOT, 'local_configs/hfan/hfan_demo.py'),
+                         dict(davis_root='/d'))
+    for cfg in (stage1, stage2):
+        assert cfg.model.backbone.backbone.arch == 'b0'
+        assert cfg.model.backbone.backbone.init_cfg is None
+        assert cfg.model.decode_head.select_method == 'hfan'
+    train1 = stage1.train_dataloader.dataset
+    assert (train1.data_root, train1.data_prefix.img_path) == ('/c',
+                                                               'frame/train')
+    assert stage1.val_dataloader.dataset.data_root == '/c'
+    train2 = stage2.train_dataloader.dataset
+    assert (train2.data_root, train2.data_prefix.img_path,
+            train2.data_prefix.seg_map_path) == ('/d', 'frame/train',
+                                                 'mask/train')
+    val2 = stage2.val_dataloader.dataset
+    assert (val2.data_root, val2.data_prefix.img_path) == ('/d', 'frame/val')
+    assert stage2.load_from == (
+        f'work_dirs/hfan_demo_stage1/iter_{stage1.train_cfg.max_iters}.pth')

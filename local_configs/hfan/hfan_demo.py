@@ -1,0 +1,32 @@
+# The demo model (checkpoint/hfan_demo.pth): HFAN with MiT-b0, no ImageNet
+# weights, trained on a 2-core CPU in two stages on DAVIS-16 train only:
+#   stage 1  hfan_demo_stage1.py  copy-paste composites of DAVIS-16 train
+#   stage 2  this file            DAVIS-16 train (the published "refine")
+# DAVIS-16 val is never trained on. Commands and figures:
+# docs/benchmarks.md ("The demo model on real video").
+_base_ = [
+    '../_base_/models/hfan_mit_b0_scratch.py',
+    '../_base_/datasets/davis2seg_256.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_160k.py'
+]
+crop_size = (192, 192)
+model = dict(data_preprocessor=dict(size=crop_size))
+# stage 1's last checkpoint (train it first, or override with --load-from)
+load_from = 'work_dirs/hfan_demo_stage1/iter_3000.pth'
+optimizer = dict(lr=2e-4)
+optim_wrapper = dict(optimizer=optimizer, clip_grad=dict(max_norm=1.0))
+max_iters = 1000
+param_scheduler = [
+    dict(
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=0,
+        end=max_iters),
+]
+train_cfg = dict(max_iters=max_iters, val_interval=500)
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=500, max_keep_ckpts=3))
+env_cfg = dict(cudnn_benchmark=False)
