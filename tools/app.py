@@ -29,10 +29,10 @@ def parse_args(argv=None):
         '(dropdowns of local_configs/hfan/*.py and checkpoint/*.pth).')
     parser.add_argument('--config', default=DEFAULT_CONFIG,
                         help='config selected at start (default: the demo '
-                        'model, hfan.b0.192x256.synthetic.py)')
+                        'model, local_configs/hfan/hfan_demo.py)')
     parser.add_argument('--checkpoint', default=DEFAULT_CHECKPOINT,
                         help='checkpoint selected at start (default: '
-                        'checkpoint/hfan_demo_b0_synthetic.pth)')
+                        'checkpoint/hfan_demo.pth)')
     parser.add_argument('--host', default='127.0.0.1',
                         help='address to listen on (default: 127.0.0.1, '
                         'this machine only; 0.0.0.0 opens it to the network)')

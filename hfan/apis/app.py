@@ -47,9 +47,8 @@ from hfan.utils.atomic_io import atomic_path
 #: The repository root (configs and checkpoints are listed below it).
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: The demo model the app starts with.
-DEFAULT_CONFIG = osp.join(ROOT, 'local_configs', 'hfan',
-                          'hfan.b0.192x256.synthetic.py')
-DEFAULT_CHECKPOINT = osp.join(ROOT, 'checkpoint', 'hfan_demo_b0_synthetic.pth')
+DEFAULT_CONFIG = osp.join(ROOT, 'local_configs', 'hfan', 'hfan_demo.py')
+DEFAULT_CHECKPOINT = osp.join(ROOT, 'checkpoint', 'hfan_demo.pth')
 #: Request folders kept in the work dir (older ones are deleted: Gradio has
 #: copied their files to its own cache by then).
 KEEP_REQUESTS = 4
