@@ -28,25 +28,8 @@ from hfan.datasets.composite import (CompositeConfig, composite_tasks,
                                      make_composite_video)
 from hfan.datasets.prepare import (PrepareError, WriteOptions, add_flow_args,
                                    add_output_args, flow_spec_from_args,
-                                   run_jobs)
+                                   run_jobs, size_arg, split_count_arg)
 from hfan.utils.atomic_io import remove_stale_tmp
-
-
-def split_count(text: str):
-    name, sep, count = text.partition(':')
-    if not (sep and name and count.isdigit() and '_' not in name):
-        raise argparse.ArgumentTypeError(
-            f'expected SPLIT:COUNT (e.g. train:1500), got {text!r}')
-    return name, int(count)
-
-
-def size(text: str):
-    h, sep, w = text.lower().partition('x')
-    if not (sep and h.isdigit() and w.isdigit() and int(h) >= 32
-            and int(w) >= 32):
-        raise argparse.ArgumentTypeError(
-            f'expected HxW of at least 32x32 (e.g. 480x854), got {text!r}')
-    return int(h), int(w)
 
 
 def parse_args(argv=None):
@@ -58,14 +41,14 @@ def parse_args(argv=None):
     parser.add_argument('--source-split', default='train',
                         help='split of SRC to take objects and backgrounds '
                         'from (default: train)')
-    parser.add_argument('--splits', nargs='+', type=split_count,
+    parser.add_argument('--splits', nargs='+', type=split_count_arg,
                         default=[('train', 800), ('val', 40)],
                         metavar='SPLIT:COUNT',
                         help='videos per output split (default: train:800 '
                         'val:40)')
     parser.add_argument('--frames', type=int, default=5,
                         help='frames per video (default: 5)')
-    parser.add_argument('--size', type=size, default=None, metavar='HxW',
+    parser.add_argument('--size', type=size_arg, default=None, metavar='HxW',
                         help='frame size (default: the background frame\'s)')
     parser.add_argument('--seed', type=int, default=0,
                         help='base seed (default: 0)')

@@ -31,7 +31,8 @@ if importlib.util.find_spec('hfan') is None:  # run from a checkout
 
 from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
                                    add_flow_args, add_output_args,
-                                   flow_spec_from_args, run_jobs)
+                                   flow_spec_from_args, run_jobs,
+                                   size_arg, split_count_arg)
 from hfan.utils.atomic_io import (atomic_write_bytes,  # noqa: E402
                                   remove_stale_tmp)
 from hfan.datasets.synthetic import (LAYOUTS, SyntheticConfig,  # noqa: E402
@@ -39,35 +40,18 @@ from hfan.datasets.synthetic import (LAYOUTS, SyntheticConfig,  # noqa: E402
                                      video_name)
 
 
-def split_count(text: str):
-    name, sep, count = text.partition(':')
-    if not (sep and name and count.isdigit()):
-        raise argparse.ArgumentTypeError(
-            f'expected SPLIT:COUNT (e.g. train:20), got {text!r}')
-    return name, int(count)
-
-
-def size(text: str):
-    h, sep, w = text.lower().partition('x')
-    if not (sep and h.isdigit() and w.isdigit() and int(h) >= 32
-            and int(w) >= 32):
-        raise argparse.ArgumentTypeError(
-            f'expected HxW of at least 32x32 (e.g. 192x256), got {text!r}')
-    return int(h), int(w)
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--out', required=True, help='output root')
-    parser.add_argument('--splits', nargs='+', type=split_count,
+    parser.add_argument('--splits', nargs='+', type=split_count_arg,
                         default=[('train', 20), ('val', 5)],
                         metavar='SPLIT:COUNT',
                         help='videos per split (default: train:20 val:5)')
     parser.add_argument('--frames', type=int, default=20,
                         help='frames per video (default: 20)')
-    parser.add_argument('--size', type=size, default=(192, 256),
+    parser.add_argument('--size', type=size_arg, default=(192, 256),
                         metavar='HxW', help='frame size (default: 192x256)')
     parser.add_argument('--seed', type=int, default=0,
                         help='base seed (default: 0)')

@@ -667,6 +667,27 @@ def flow_spec_from_args(args: argparse.Namespace):
     return 'raft', {'weights': args.raft_weights, 'device': args.device}
 
 
+def split_count_arg(text: str):
+    """argparse type of ``SPLIT:COUNT`` (e.g. ``train:20``): ``(split,
+    count)``. A split name holds no '_' (video names are ``<video>_<frame>``
+    and generated videos carry the split in their name)."""
+    name, sep, count = text.partition(':')
+    if not (sep and name and count.isdigit() and '_' not in name):
+        raise argparse.ArgumentTypeError(
+            f'expected SPLIT:COUNT (e.g. train:20), got {text!r}')
+    return name, int(count)
+
+
+def size_arg(text: str):
+    """argparse type of a frame size ``HxW`` of at least 32x32: ``(h, w)``."""
+    h, sep, w = text.lower().partition('x')
+    if not (sep and h.isdigit() and w.isdigit() and int(h) >= 32
+            and int(w) >= 32):
+        raise argparse.ArgumentTypeError(
+            f'expected HxW of at least 32x32 (e.g. 192x256), got {text!r}')
+    return int(h), int(w)
+
+
 def add_output_args(parser: argparse.ArgumentParser) -> None:
     """``--save-raw-flow`` and ``--jpeg-quality``."""
     parser.add_argument('--save-raw-flow', choices=list(RAW_FLOW_FORMATS),
