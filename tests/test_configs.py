@@ -192,3 +192,20 @@ def test_demo_recipe_trains_on_davis_train_only_from_scratch():
     assert (val2.data_root, val2.data_prefix.img_path) == ('/d', 'frame/val')
     assert stage2.load_from == (
         f'work_dirs/hfan_demo_stage1/iter_{stage1.train_cfg.max_iters}.pth')
+
+
+def test_overrides_must_name_existing_keys_unless_added_with_plus():
+    path = osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.160k.py')
+    with pytest.raises(KeyError) as err:
+        load_config(path, {'model.decode_head.selct_method': 'im'})
+    assert "'select_method'" in str(err.value)  # the close match is named
+    with pytest.raises(KeyError) as err:
+        load_config(path, {'model.test_cfg.crop_size': (512, 512)})
+    assert '+model.test_cfg.crop_size' in str(err.value)
+    cfg = load_config(path, {'model.test_cfg.mode': 'slide',
+                             '+model.test_cfg.crop_size': (512, 512),
+                             '+model.test_cfg.stride': (271, 271)})
+    assert cfg.model.test_cfg == dict(mode='slide', crop_size=(512, 512),
+                                      stride=(271, 271))
+    with pytest.raises(KeyError):  # the parent must exist
+        load_config(path, {'+model.tset_cfg.stride': (271, 271)})

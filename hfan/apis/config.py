@@ -42,12 +42,21 @@ def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
     ``model.decode_head.selct_method=im`` would silently train the default
     variant under the ablation's name; every dotted part must name an
     existing key (or a list index), and the error says which part does not,
-    with the closest existing keys.
+    with the closest existing keys. A key written ``+a.b.c`` adds ``c``
+    (only ``a.b`` must exist), e.g. ``+model.test_cfg.crop_size=(512,512)``
+    when switching a whole-image config to sliding windows.
     """
     for key in cfg_options:
         node: Any = cfg._cfg_dict
-        parts = key.split('.')
+        adding = key.startswith('+')
+        parts = key.lstrip('+').split('.')
         for depth, part in enumerate(parts):
+            if adding and depth == len(parts) - 1:
+                if not isinstance(node, dict):
+                    raise ConfigKeyError(
+                        f'--cfg-options {key}: {".".join(parts[:depth])} is '
+                        'not a dict, a key cannot be added to it')
+                break
             where = '.'.join(parts[:depth]) or 'the top level'
             if isinstance(node, (list, tuple)):
                 if part.isdigit() and int(part) < len(node):
@@ -68,7 +77,7 @@ def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
                         f'keys there: {", ".join(sorted(names)[:12])}')
                 raise ConfigKeyError(
                     f'--cfg-options {key}: {path} has no key {part!r} in '
-                    f'{where}; {hint}')
+                    f'{where}; {hint} (to add a new key write +{key}=...)')
             node = node[part]
 
 
@@ -86,6 +95,7 @@ def load_config(path: str,
     if not cfg_options:
         return cfg
     check_option_keys(cfg, cfg_options, path)
+    cfg_options = {k.lstrip('+'): v for k, v in cfg_options.items()}
     before = {key: cfg.get(key) for key in _root_keys(cfg)}
     cfg.merge_from_dict(cfg_options)
     old_to_new = {
