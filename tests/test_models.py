@@ -58,6 +58,44 @@ def test_variant_forward_backward(method):
     assert type(fusion).__name__ == FUSION_BY_METHOD[method]
 
 
+@pytest.mark.parametrize('method', ['im', 'fw'])
+def test_single_stream_variants_ignore_the_other_stream(method):
+    """`im` sees only the frame (channels 0:3), `fw` only the flow (3:6):
+    changing the other half leaves the logits unchanged, changing the used
+    half changes them."""
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(method)).eval()
+    x = model.data_preprocessor(make_batch(), training=False)['inputs']
+    used, other = ((slice(0, 3), slice(3, 6)) if method == 'im' else
+                   (slice(3, 6), slice(0, 3)))
+    y, z = x.clone(), x.clone()
+    y[:, other] = torch.randn_like(y[:, other])
+    z[:, used] = torch.randn_like(z[:, used])
+    with torch.no_grad():
+        a, b, c = (model._forward(t) for t in (x, y, z))
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert (a - c).abs().max() > 1e-3
+
+
+def test_base_is_the_decoder_on_summed_stream_features():
+    """`base` = SegFormer's decoder applied to frame features + flow
+    features, each from the shared backbone run on one stream alone. The
+    decoder is taken from an `im` model with the same weights (same keys):
+    `im` decodes the frame half, here set to the sum."""
+    torch.manual_seed(0)
+    base = MODELS.build(tiny_model_cfg('base')).eval()
+    im = MODELS.build(tiny_model_cfg('im')).eval()
+    im.load_state_dict(base.state_dict())
+    x = base.data_preprocessor(make_batch(), training=False)['inputs']
+    with torch.no_grad():
+        mit = base.backbone.backbone
+        summed = [f + g for f, g in zip(mit(x[:, :3]), mit(x[:, 3:]))]
+        expected = im.decode_head(
+            [torch.cat([s, torch.zeros_like(s)]) for s in summed])
+        got = base._forward(x)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
 def test_variant_predict_shapes():
     model = MODELS.build(tiny_model_cfg('hfan')).eval()
     data = model.data_preprocessor(make_batch(size=(40, 72)), training=False)
