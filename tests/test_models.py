@@ -161,43 +161,83 @@ def test_feature_adaptation_gate_formula():
     torch.testing.assert_close(out, 2 * frame * w + 2 * flow * (1 - w))
 
 
+def _poc_by_hand(fam, frame, x):
+    """FAM's object-context attention on ``x`` (frame or flow features) with
+    the class centres pooled from ``frame`` (docs/checkpoints.md, section 3):
+    CSS = softmax over pixels of the ReLU'd 2-class map, key / value from
+    the centres, query from ``x``, scale 16^-1/2, softmax over the 2
+    centres, out-projection, bottleneck on [context, x]."""
+    b, _, h, w = x.shape
+    inner = fam.object_context.key_project[0].conv.out_channels
+    probs = torch.relu(fam.object_pred.conv(frame)).flatten(2)
+    weights = probs.softmax(dim=2)  # (B, 2, HW)
+    centres = torch.einsum('bkn,bcn->bck', weights, frame.flatten(2))
+    centres = centres.unsqueeze(-1)  # (B, C, 2, 1)
+    block = fam.object_context
+    q = block.query_project(x).flatten(2).transpose(1, 2)
+    k = block.key_project(centres).flatten(2)  # (B, 16, 2)
+    v = block.value_project(centres).flatten(2).transpose(1, 2)
+    attn = (q @ k / inner**0.5).softmax(dim=-1)  # over the 2 centres
+    ctx = (attn @ v).transpose(1, 2).reshape(b, inner, h, w)
+    ctx = block.out_project(ctx)
+    return block.bottleneck(torch.cat([ctx, x], dim=1))
+
+
 def test_feature_alignment_attention_by_hand():
     """FAM against the published formulas (docs/checkpoints.md, section 3)."""
     torch.manual_seed(0)
-    channels, inner = 32, 16
-    fam = FeatureAlignment(channels, inner).eval()
-    frame, flow = torch.randn(2, channels, 4, 5), torch.randn(2, channels, 4, 5)
+    fam = FeatureAlignment(32, 16).eval()
+    frame, flow = torch.randn(2, 32, 4, 5), torch.randn(2, 32, 4, 5)
     with torch.no_grad():
-        out = fam(frame, flow)
-        # CSS: softmax over pixels of the ReLU'd 2-class map pools centres.
-        probs = torch.relu(fam.object_pred.conv(frame)).flatten(2)
-        weights = probs.softmax(dim=2)  # (B, 2, HW)
-        centres = torch.einsum('bkn,bcn->bck', weights, frame.flatten(2))
-        centres = centres.unsqueeze(-1)  # (B, C, 2, 1)
-        block = fam.object_context
+        expected = _poc_by_hand(fam, frame, frame) + _poc_by_hand(
+            fam, frame, flow)
+        torch.testing.assert_close(fam(frame, flow), expected, atol=1e-5,
+                                   rtol=1e-5)
 
-        def poc(x):
-            q = block.query_project(x).flatten(2).transpose(1, 2)
-            k = block.key_project(centres).flatten(2)  # (B, 16, 2)
-            v = block.value_project(centres).flatten(2).transpose(1, 2)
-            attn = (q @ k / inner**0.5).softmax(dim=-1)  # over the 2 centres
-            ctx = (attn @ v).transpose(1, 2).reshape(2, inner, 4, 5)
-            ctx = block.out_project(ctx)
-            return block.bottleneck(torch.cat([ctx, x], dim=1))
 
-        expected = poc(frame) + poc(flow)
-    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+def _bottleneck_by_hand(convs_and_norms, x):
+    """The published FAT branch written out: conv+bias -> ReLU -> BN ->
+    ReLU -> conv+bias -> ReLU -> BN (eval-mode BN with running stats)."""
+    conv1, bn1, _, conv2, bn2 = convs_and_norms
+
+    def bn(m, t):
+        return torch.nn.functional.batch_norm(
+            t, m.running_mean, m.running_var, m.weight, m.bias, False, 0.0,
+            m.eps)
+
+    def conv(m, t):
+        return torch.nn.functional.conv2d(t, m.conv.weight, m.conv.bias)
+
+    t = bn(bn1, torch.relu(conv(conv1, x)))
+    return bn(bn2, torch.relu(conv(conv2, torch.relu(t))))
 
 
 def test_hfan_fusion_is_fat_of_fam():
+    """HFAN (docs/checkpoints.md 3.5): a = POC(frame), b = POC(flow) with the
+    frame's class centres, f = a + b, w = sigmoid(CA(f) + PA(f)) (PA after
+    global average pooling, broadcast), out = 2a*w + 2b*(1-w): a and b in
+    this order (the frame-aligned map carries w)."""
     torch.manual_seed(0)
     fusion = AlignedAdaptation(32).eval()
-    frame, flow = torch.randn(1, 32, 4, 4), torch.randn(1, 32, 4, 4)
+    fat = fusion.adaptation
+    for bn in fusion.modules():  # non-trivial running statistics
+        if isinstance(bn, torch.nn.BatchNorm2d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+    frame, flow = torch.randn(2, 32, 4, 5), torch.randn(2, 32, 4, 5)
     with torch.no_grad():
-        a, b = fusion.alignment.align(frame, flow)
-        w = fusion.adaptation.gate(a, b)
-        torch.testing.assert_close(fusion(frame, flow),
-                                   2 * a * w + 2 * b * (1 - w))
+        a = _poc_by_hand(fusion.alignment, frame, frame)
+        b = _poc_by_hand(fusion.alignment, frame, flow)
+        f = a + b
+        ca = _bottleneck_by_hand(list(fat.local_branch), f)
+        pooled = f.mean(dim=(2, 3), keepdim=True)
+        pa = _bottleneck_by_hand(list(fat.global_branch)[1:], pooled)
+        w = torch.sigmoid(ca + pa)
+        expected = 2 * a * w + 2 * b * (1 - w)
+        torch.testing.assert_close(fusion(frame, flow), expected, rtol=1e-5,
+                                   atol=1e-5)
+        swapped = 2 * b * w + 2 * a * (1 - w)
+        assert (fusion(frame, flow) - swapped).abs().max() > 1e-3
 
 
 def test_unknown_select_method():
