@@ -102,7 +102,20 @@ def test_variant_predict_shapes():
     with torch.no_grad():
         results = model.predict(data['inputs'], data['data_samples'])
     assert results[0].pred_sem_seg.data.shape == (1, 40, 72)
-    assert results[0].seg_logits.data.shape == (2, 40, 72)
+    logits = results[0].seg_logits.data
+    assert logits.shape == (2, 40, 72)
+    # the mask is the argmax of the logits at the input size, and those
+    # logits are the head's stride-4 output resized (bilinear) to it
+    torch.testing.assert_close(results[0].pred_sem_seg.data[0],
+                               logits.argmax(dim=0), rtol=0, atol=0)
+    with torch.no_grad():
+        head = model._forward(data['inputs'])  # (2, 2, 10, 18)
+    assert head.shape == (2, 2, 10, 18)
+    torch.testing.assert_close(
+        logits, torch.nn.functional.interpolate(
+            head[:1], size=(40, 72), mode='bilinear',
+            align_corners=False)[0],
+        rtol=1e-5, atol=1e-5)
 
 
 def test_dual_stream_encoder_shares_weights():
