@@ -352,11 +352,12 @@ def _write_tree(root, masks, flat=False):
 
 def test_evaluate_folders_serial_equals_pool(tmp_path):
     rng = np.random.default_rng(3)
-    gt, pred = {}, {}
+    gt, pred, shifts = {}, {}, {}
     for v, n in (('bear', 6), ('dance_twirl', 4), ('cows', 9)):
         gt[v] = [square((30, 40), (5 + t, 15 + t), (8, 20 + t))
                  for t in range(n)]
-        pred[v] = [np.roll(g, int(rng.integers(-3, 4)), axis=1) for g in gt[v]]
+        shifts[v] = [int(rng.integers(-3, 4)) for _ in range(n)]
+        pred[v] = [np.roll(g, k, axis=1) for g, k in zip(gt[v], shifts[v])]
     _write_tree(tmp_path / 'gt', gt)
     _write_tree(tmp_path / 'pred', pred, flat=True)
     serial = evaluate_davis(str(tmp_path / 'pred'), str(tmp_path / 'gt'),
@@ -366,10 +367,15 @@ def test_evaluate_folders_serial_equals_pool(tmp_path):
     assert serial == pooled
     assert list(serial['sequences']) == ['bear', 'cows', 'dance_twirl']
     assert serial['num_frames_evaluated'] == 4 + 2 + 7
-    # the per-frame values behind one sequence, recomputed directly
-    js = [frame_scores(p, g)[0] for p, g in zip(pred['cows'], gt['cows'])]
-    assert serial['sequences']['cows']['J_mean'] == pytest.approx(
-        np.mean(js[1:-1]))
+    # by hand: a box of width w shifted by k columns (never reaching the
+    # border) keeps w - |k| of its columns, so J = (w - |k|) / (w + |k|);
+    # the box of frame t is 13 + t wide; first and last frame excluded
+    for v in gt:
+        js = [(13 + t - abs(k)) / (13 + t + abs(k))
+              for t, k in enumerate(shifts[v])][1:-1]
+        assert serial['sequences'][v]['J_mean'] == pytest.approx(np.mean(js))
+    assert serial['J_mean'] == pytest.approx(
+        np.mean([serial['sequences'][v]['J_mean'] for v in gt]))
 
 
 # --------------------------------------------------------------------------
