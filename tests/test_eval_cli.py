@@ -17,17 +17,26 @@ KEYS = ('J_mean', 'J_recall', 'J_decay', 'F_mean', 'F_recall', 'F_decay',
         'JF_mean')
 
 
-def _masks(seed=0):
-    """{video: [(gt, pred)]}: small moving boxes, predictions displaced."""
+VIDEOS = (('blackswan', 5), ('car_roundabout', 4), ('cows', 6))
+
+
+def _shifts(seed=0):
+    """{video: [k]}: the column shift of each frame's prediction."""
     rng = np.random.default_rng(seed)
+    return {video: [int(rng.integers(-2, 3)) for _ in range(n)]
+            for video, n in VIDEOS}
+
+
+def _masks(seed=0):
+    """{video: [(gt, pred)]}: small moving boxes (10 rows high), predictions
+    displaced by :func:`_shifts` columns (never reaching the border)."""
     out = {}
-    for video, n in (('blackswan', 5), ('car_roundabout', 4), ('cows', 6)):
+    for video, shifts in _shifts(seed).items():
         frames = []
-        for t in range(n):
+        for t, k in enumerate(shifts):
             gt = np.zeros((24, 32), np.uint8)
             gt[4 + t:14 + t, 5 + t:20] = 255
-            pred = np.roll(gt, int(rng.integers(-2, 3)), axis=1)
-            frames.append((gt, pred))
+            frames.append((gt, np.roll(gt, k, axis=1)))
         out[video] = frames
     return out
 
@@ -183,8 +192,16 @@ def test_eval_vsod_json(trees):
     res = json.loads(outs[0])
     for key in ('S', 'E', 'F', 'MAE', 'meanE', 'meanF', 'adpE', 'adpF'):
         assert key in res and key in res['sequences']['cows']
-    assert 0 < res['S'] <= 1 and 0 <= res['MAE'] < 1
+    assert 0 < res['S'] <= 1
     assert res['num_frames_evaluated'] == 3 + 2 + 4
+    # MAE by hand: a 10-row box shifted by k columns differs from its GT in
+    # 2 * |k| * 10 of the 24 * 32 pixels; frames 2..N-1 of each sequence,
+    # then the uniform mean over sequences
+    per_seq = {v: np.mean([20 * abs(k) / (24 * 32) for k in ks[1:-1]])
+               for v, ks in _shifts().items()}
+    for v, mae in per_seq.items():
+        assert res['sequences'][v]['MAE'] == pytest.approx(mae)
+    assert res['MAE'] == pytest.approx(np.mean(list(per_seq.values())))
 
 
 def test_scripts_run_from_the_repo_root(trees):
