@@ -96,6 +96,36 @@ def test_base_is_the_decoder_on_summed_stream_features():
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
 
 
+def test_decoder_concatenates_levels_deepest_first():
+    """SegFormer's decoder (docs/checkpoints.md 3.6): every level projected
+    to E, levels 2-4 resized to level 1's size, concatenated as
+    [c4, c3, c2, c1] before the fuse conv. Projections that output their
+    level number s (zero weights, bias s) must give channel blocks 4, 3, 2,
+    1, each constant over level 1's grid."""
+    torch.manual_seed(0)
+    head = MODELS.build(tiny_model_cfg('im')).decode_head.eval()
+    e = head.channels
+    for level, projection in enumerate(head.projections, 1):
+        torch.nn.init.zeros_(projection.weight)
+        torch.nn.init.constant_(projection.bias, float(level))
+    seen = {}
+    def keep_input(module, args, out):
+        seen['input'] = args[0]  # returns None: the output is kept
+
+    head.fusion_conv.register_forward_hook(keep_input)
+    sizes = [(16, 20), (8, 10), (4, 5), (2, 3)]
+    feats = [torch.randn(2, c, h, w)
+             for c, (h, w) in zip(MIT_B0_CHANNELS, sizes)]
+    with torch.no_grad():
+        logits = head(feats)
+    x = seen['input']
+    assert x.shape == (1, 4 * e, 16, 20) and logits.shape[2:] == (16, 20)
+    for block, level in enumerate((4, 3, 2, 1)):
+        torch.testing.assert_close(
+            x[:, block * e:(block + 1) * e],
+            torch.full((1, e, 16, 20), float(level)), rtol=0, atol=1e-6)
+
+
 def test_variant_predict_shapes():
     model = MODELS.build(tiny_model_cfg('hfan')).eval()
     data = model.data_preprocessor(make_batch(size=(40, 72)), training=False)
