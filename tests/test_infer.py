@@ -362,3 +362,31 @@ def test_default_input_is_the_config_test_set(tiny, vos_root, tmp_path):
         '--options', f'davis_root={vos_root}'
     ]) == 0
     assert all_files(tmp_path / 'out')[1:] == [NAMES[0] + '.png']
+
+
+def test_split_batch_size_and_overwrite(tiny, segmenter, vos_root, tmp_path):
+    """--split picks the 2SEG split (train frames differ from val ones);
+    --batch-size 3 writes the same masks as one frame at a time; a rerun
+    rewrites nothing, --overwrite rewrites every mask with the same bytes."""
+    one, three = tmp_path / 'one', tmp_path / 'three'
+    assert run_infer(tiny, vos_root, one, '--split', 'train') == 0
+    assert run_infer(tiny, vos_root, three, '--split', 'train',
+                     '--batch-size', '3') == 0
+    for name in NAMES:
+        a = cv2.imread(archive_path(one, name), cv2.IMREAD_UNCHANGED)
+        b = cv2.imread(archive_path(three, name), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(a, b)
+        frame = cv2.imread(osp.join(vos_root, 'frame', 'train', name + '.jpg'))
+        flow = cv2.imread(osp.join(vos_root, 'flow', 'train', name + '.jpg'))
+        mask, _ = segmenter.segment_pair(frame, flow)  # the train pair
+        np.testing.assert_array_equal(a, mask.astype(np.uint8) * 255)
+    stamps = {n: os.stat(archive_path(one, n)).st_mtime_ns for n in NAMES}
+    contents = {n: open(archive_path(one, n), 'rb').read() for n in NAMES}
+    assert run_infer(tiny, vos_root, one, '--split', 'train') == 0
+    assert {n: os.stat(archive_path(one, n)).st_mtime_ns
+            for n in NAMES} == stamps
+    assert run_infer(tiny, vos_root, one, '--split', 'train',
+                     '--overwrite') == 0
+    for n in NAMES:
+        assert os.stat(archive_path(one, n)).st_mtime_ns != stamps[n]
+        assert open(archive_path(one, n), 'rb').read() == contents[n]
