@@ -16,9 +16,8 @@ import sys
 import cv2
 import numpy as np
 
-from hfan.datasets.prepare import (PrepareError, decode_image,
-                                   read_binary_mask, read_file)
-from hfan.utils.atomic_io import atomic_write_bytes
+from hfan.datasets.prepare import (PrepareError, atomic_write_image,
+                                   decode_image, read_binary_mask, read_file)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -56,13 +55,12 @@ def main(argv=None):
             small = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
             small_mask = cv2.resize(mask, size, interpolation=cv2.INTER_AREA)
             small_mask = np.where(small_mask >= 128, 255, 0).astype(np.uint8)
-            for path, data in (
-                    (osp.join(args.out, 'frames', args.video, name),
-                     cv2.imencode('.jpg', small,
-                                  [cv2.IMWRITE_JPEG_QUALITY, 90])[1]),
-                    (osp.join(args.out, 'masks', args.video, stem + '.png'),
-                     cv2.imencode('.png', small_mask)[1])):
-                atomic_write_bytes(path, data.tobytes())
+            atomic_write_image(
+                osp.join(args.out, 'frames', args.video, name), small,
+                [cv2.IMWRITE_JPEG_QUALITY, 90])
+            atomic_write_image(
+                osp.join(args.out, 'masks', args.video, stem + '.png'),
+                small_mask)
     except PrepareError as e:
         sys.exit(f'error: {e}')
     print(f'{len(names)} frames of {args.video} written under {args.out}',

@@ -26,7 +26,6 @@ Sources are read from a 2SEG split (``frame/<split>/<video>_<00000>.jpg``
 and ``mask/<split>/<video>_<00000>.png``), e.g. DAVIS-16 train; nothing of
 the evaluation split is used when the source split is ``train``.
 """
-import math
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ import numpy as np
 from .prepare import (FRAME_DIR, MASK_DIR, FrameSpec, PrepareError, VideoJob,
                       WriteOptions, decode_image, process_video, read_file,
                       read_binary_mask)
-from .synthetic import SyntheticVideo, encode_jpeg
+from .synthetic import SyntheticVideo, _unit, encode_jpeg
 
 
 @dataclass(frozen=True)
@@ -169,11 +168,6 @@ def random_motion(rng: np.random.Generator, cfg: CompositeConfig,
     obj_angle = rng.uniform(-2, 2) * t
     return Motion(cam_centre, cam_zoom, cam_angle, obj_centre, obj_scale,
                   obj_angle)
-
-
-def _unit(rng: np.random.Generator) -> np.ndarray:
-    a = rng.uniform(0, 2 * math.pi)
-    return np.array([math.cos(a), math.sin(a)])
 
 
 def cut_object(image: np.ndarray, mask: np.ndarray,
