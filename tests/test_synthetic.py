@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hfan.datasets.prepare import write_video
 from hfan.datasets.synthetic import (SyntheticConfig, encode_jpeg,
                                      render_video, video_seed)
+from hfan.io import save_video
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tools'))
@@ -115,9 +115,11 @@ def test_davis_layout_and_previews(tmp_path):
     assert ok and first.shape == (40, 56, 3)
 
 
-def test_write_video(tmp_path):
+def test_save_video_mp4(tmp_path):
+    """The one mp4 writer (hfan.io.save_video, which the preview videos
+    use): every frame written, at its size, atomically."""
     frames = [np.full((32, 48, 3), 40 * i, np.uint8) for i in range(5)]
-    assert write_video(iter(frames), str(tmp_path / 'a.mp4'), fps=5) == 5
+    assert save_video(iter(frames), str(tmp_path / 'a.mp4'), fps=5) == 5
     assert os.listdir(tmp_path) == ['a.mp4']
     cap = cv2.VideoCapture(str(tmp_path / 'a.mp4'))
     n = 0
@@ -129,6 +131,6 @@ def test_write_video(tmp_path):
         n += 1
     assert n == 5
     with pytest.raises(ValueError):
-        write_video([frames[0], np.zeros((8, 8, 3), np.uint8)],
+        save_video([frames[0], np.zeros((8, 8, 3), np.uint8)],
                     str(tmp_path / 'b.mp4'))
     assert os.listdir(tmp_path) == ['a.mp4']  # nothing half-written

@@ -13,9 +13,10 @@ from conftest import ROOT
 from PIL import Image
 
 import infer
-from hfan.apis.video_io import (FrameFolder, VideoFile, VideoIOError,
-                                count_frames, frame_id, gif_stride,
-                                natural_key, open_video, save_video)
+from hfan.io.video import (FrameFolder, VideoFile, VideoIOError,
+                           count_frames, frame_id, gif_stride, open_video,
+                           save_video)
+from hfan.utils.natural_sort import natural_key
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')

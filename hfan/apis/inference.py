@@ -390,34 +390,23 @@ class VideoSegmenter:
             t += 1
 
     def _pairs_computing_flow(self, frames, flow_estimator, load, skip):
-        from hfan.flow import flow_to_bgr, iter_video_flows
-        estimator = self._estimator(flow_estimator)
-        # iter_video_flows reads one frame ahead; it asks for images by
-        # index so that a frame it decodes is decoded once for both uses.
-        items: Dict[int, Any] = {}
-        images: Dict[int, np.ndarray] = {}
-
-        def indices():
-            for index, item in enumerate(frames):
-                items[index] = item
-                yield index
-
-        def image(index: int) -> np.ndarray:
-            if index not in images:
-                images[index] = _load(load, items[index], index, 'frame')
-            return images[index]
-
-        flows = iter_video_flows(indices(), estimator, load=image, skip=skip)
-        for t, flow in enumerate(flows):
+        from hfan.flow import flow_to_bgr, iter_frames_with_flow
+        # Items travel with their index, so that a frame that cannot be
+        # decoded is named by its position.
+        pairs = iter_frames_with_flow(
+            enumerate(frames), self.flow_estimator(flow_estimator),
+            load=lambda item: _load(load, item[1], item[0], 'frame'),
+            skip=skip)
+        for t, image, flow in pairs:
             if flow is not None:
-                yield t, image(t), flow_to_bgr(flow)
-            # t-1 may still be needed: the last frame's flow looks back.
-            for old in [i for i in items if i < t - 1]:
-                del items[old]
-            for old in [i for i in images if i < t]:
-                del images[old]
+                yield t, image, flow_to_bgr(flow)
 
-    def _estimator(self, flow_estimator):
+    def flow_estimator(
+        self, flow_estimator: Union[str, Callable[[np.ndarray, np.ndarray],
+                                                  np.ndarray]]
+    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """The estimator named ``flow_estimator`` (``'dis'``, ``'raft'``),
+        built once and kept; a callable is returned as it is."""
         if not isinstance(flow_estimator, str):
             return flow_estimator
         if flow_estimator not in self._flow_estimators:

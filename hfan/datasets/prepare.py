@@ -21,15 +21,13 @@ progress bar (:func:`run_jobs`).
 """
 import argparse
 import io
-import itertools
 import multiprocessing
 import os
 import os.path as osp
 import sys
 from dataclasses import dataclass, field
 from functools import partial
-from typing import (Callable, Iterable, List, Optional, Sequence,
-                    Union)
+from typing import Callable, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -45,6 +43,7 @@ from hfan.utils.atomic_io import (atomic_path, atomic_write_bytes,
 from hfan.utils.image_io import ImageDecodeError, check_image_bytes
 from hfan.utils.image_io import decode_image as strict_decode
 from hfan.utils.image_io import file_complete
+from hfan.utils.natural_sort import natural_key
 
 #: output sub-folders of the 2SEG layout
 FRAME_DIR, FLOW_DIR, MASK_DIR, RAW_FLOW_DIR = 'frame', 'flow', 'mask', \
@@ -69,34 +68,6 @@ def atomic_write_flow(path: str, flow: np.ndarray) -> None:
     """Write a raw flow (``.npy`` / ``.flo``) atomically."""
     with atomic_path(path) as tmp:
         write_flow(tmp, flow)
-
-
-def write_video(frames: Iterable[np.ndarray], path: str,
-                fps: float = 10.0) -> int:
-    """Write BGR uint8 frames to an ``.mp4`` (``cv2.VideoWriter``, 'mp4v'),
-    atomically. The size comes from the first frame. Returns the number of
-    frames written; an empty ``frames`` writes nothing."""
-    n = 0
-    it = iter(frames)
-    first = next(it, None)
-    if first is None:
-        return 0
-    h, w = first.shape[:2]
-    with atomic_path(path) as tmp:
-        writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                                 (w, h))
-        if not writer.isOpened():
-            raise OSError(f'cv2.VideoWriter cannot write {path}')
-        try:
-            for frame in itertools.chain([first], it):
-                if frame.shape[:2] != (h, w):
-                    raise ValueError(f'{path}: frame {n} is {frame.shape}, '
-                                     f'the first was {first.shape}')
-                writer.write(np.ascontiguousarray(frame))
-                n += 1
-        finally:
-            writer.release()
-    return n
 
 
 # --------------------------------------------------------------------------
@@ -335,18 +306,13 @@ def _mask_source(spec: FrameSpec) -> str:
 # walking the source datasets
 
 
-def _sort_key(name: str):
-    stem = osp.splitext(name)[0]
-    return (0, int(stem), name) if stem.isdigit() else (1, 0, name)
-
-
 def list_frames(folder: str, ext: str) -> List[str]:
     """File names in ``folder`` ending with ``ext``, in frame order."""
     if not osp.isdir(folder):
         raise PrepareError(f'folder not found: {folder}')
     names = [n for n in os.listdir(folder)
              if n.lower().endswith(ext) and not n.startswith('.')]
-    return sorted(names, key=_sort_key)
+    return sorted(names, key=natural_key)
 
 
 def read_video_list(path: str) -> List[str]:
@@ -450,7 +416,7 @@ def _davis2016_split(root, annotations, list_path, split):
     jobs = []
     for video, frames in videos.items():
         job = VideoJob(video, split)
-        for name, img, ann in sorted(frames, key=lambda f: _sort_key(f[0])):
+        for name, img, ann in sorted(frames, key=lambda f: natural_key(f[0])):
             job.frames.append(FrameSpec(img, frame_stem(video, name), ann))
         jobs.append(job)
     return jobs

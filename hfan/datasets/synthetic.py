@@ -35,9 +35,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from hfan.io.video import save_video
 from hfan.utils.atomic_io import atomic_write_bytes
 from .prepare import (FrameSpec, VideoJob, WriteOptions, decode_image,
-                      process_video, write_video)
+                      process_video)
 
 #: side of the square canvas on which object shapes and textures are drawn
 _CANVAS = 128
@@ -512,9 +513,9 @@ def make_synthetic_video(task: SyntheticTask, estimator: Callable) -> int:
     if task.mp4:
         path = osp.join(root, 'preview', task.split, name + '.mp4')
         if not osp.exists(path):
-            write_video((_outline(decode_image(j, name), m)
-                         for j, m in zip(jpegs, video.masks)), path,
-                        task.fps)
+            save_video((_outline(decode_image(j, name), m)
+                        for j, m in zip(jpegs, video.masks)), path,
+                       task.fps)
             written += 1
     return written
 

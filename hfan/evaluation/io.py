@@ -32,6 +32,7 @@ import cv2
 import numpy as np
 
 from hfan.utils.atomic_io import atomic_write_text
+from hfan.utils.natural_sort import natural_key
 
 #: File name extensions treated as mask images. JPEG is deliberately absent:
 #: lossy compression turns a binary mask into noise around every edge.
@@ -48,17 +49,6 @@ _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 SequenceFiles = Dict[str, Dict[str, str]]
 #: ``(frame_id, prediction path, ground-truth path)``.
 FramePair = Tuple[str, str, str]
-
-
-def frame_sort_key(frame_id: str):
-    """Natural order of frame ids: ``'2' < '10'``; all-digit ids first.
-
-    For zero-padded ids (``00000``..``00079``) this is plain lexicographic
-    order, i.e. the order of the official tools' ``sorted(glob(...))``.
-    """
-    if frame_id.isdigit():
-        return (0, int(frame_id), frame_id)
-    return (1, 0, frame_id)
 
 
 def _is_mask_file(name: str) -> bool:
@@ -183,7 +173,7 @@ def list_sequences(root: str,
                          f'(layout {layout})')
     return layout, OrderedDict(
         (v, OrderedDict(sorted(seqs[v].items(),
-                               key=lambda kv: frame_sort_key(kv[0]))))
+                               key=lambda kv: natural_key(kv[0]))))
         for v in sorted(seqs))
 
 

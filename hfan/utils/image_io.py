@@ -3,7 +3,7 @@
 libjpeg decodes a truncated JPEG with a warning and fills the missing rows
 with grey; a model then segments half a frame and nothing says so. Every
 reader of frames, flow images and masks in the project (infer.py's
-sources, :mod:`hfan.apis.video_io`, the training pipeline, the preparation
+sources, :mod:`hfan.io.video`, the training pipeline, the preparation
 tools) goes through :func:`decode_image` / :func:`read_image_file`, which
 check that the encoded bytes are complete before decoding:
 

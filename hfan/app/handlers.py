@@ -1,28 +1,8 @@
-"""A local web app (Gradio) to segment videos with HFAN.
+"""What the app does, without Gradio: load a model once, segment an uploaded
+video (overlay video + zip of masks) or one frame and its flow image.
 
-    python tools/app.py [--config CONFIG --checkpoint CKPT --port 7860]
-
-Two tabs:
-
-* **Video**: upload a video file; the app computes its optical flow (DIS by
-  default), segments every frame and returns the overlay video (mask tinted
-  red and outlined; WebM/VP9, which browsers play) and a zip of the masks
-  (``<video>/<00000>.png``, 0/255, the DAVIS layout of ``infer.py``).
-* **Frame + flow**: upload one frame and its colour-coded flow image (the
-  ``flow/<split>/*.jpg`` of a 2SEG dataset); get the overlay and the mask.
-
-The config and checkpoint are chosen in dropdowns listing
-``local_configs/hfan/*.py`` and ``checkpoint/*.pth`` (plus the ones given on
-the command line). One model is kept loaded; choosing another loads it.
-
-Offline by construction: Gradio's analytics and version check are off
-(``GRADIO_ANALYTICS_ENABLED=False``), the theme uses the system's fonts (no
-Google Fonts stylesheet), no share link is made, and the server listens on
-127.0.0.1 unless told otherwise.
-
-The work itself is done by plain functions (:func:`segment_video_file`,
-:func:`segment_frame_pair`) that do not need Gradio; :func:`build_app` wraps
-them in the interface. Gradio is imported only there.
+These plain functions are what :mod:`hfan.app.interface` wraps in the web
+page, and what the tests call.
 """
 import atexit
 import glob
@@ -39,10 +19,9 @@ from typing import Callable, Dict, List, Optional, Tuple
 import cv2
 import numpy as np
 
-from hfan.apis.video_io import (VIDEO_EXTENSIONS, VideoIOError, frame_id,
-                                open_video, save_video)
-from hfan.apis.visualization import overlay_mask
+from hfan.io.video import VideoIOError, frame_id, open_video, save_video
 from hfan.utils.atomic_io import atomic_path
+from hfan.visualization import overlay_mask
 
 #: The repository root (configs and checkpoints are listed below it).
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -76,7 +55,7 @@ def _short(path: str) -> str:
 
 
 class ModelCache:
-    """One loaded :class:`~hfan.apis.inference.VideoSegmenter` at a time.
+    """One loaded :class:`~hfan.apis.VideoSegmenter` at a time.
 
     Loading takes seconds, so the model stays loaded between requests; a
     request for another config / checkpoint replaces it (one model in
@@ -212,20 +191,14 @@ def segment_video_file(video_path: str,
 
 
 def _with_frames(frames, segmenter, flow):
-    """``(t, frame, mask)``: segment_video's masks with their frames (it
-    reads one frame ahead, so frames are kept here until their mask comes:
-    at most two)."""
-    held = {}
-
-    def keep():
-        for t, frame in enumerate(frames):
-            held[t] = frame
-            yield frame
-
-    for t, mask, _ in segmenter.segment_video(keep(), None, flow):
-        yield t, held.pop(t), mask
-        for old in [i for i in held if i < t]:
-            del held[old]
+    """``(t, frame, mask)`` for every frame, the flow computed by the
+    segmenter's estimator ``flow`` (:func:`hfan.flow.iter_frames_with_flow`
+    hands out each frame with its flow, streamed)."""
+    from hfan.flow import iter_frames_with_flow
+    estimator = segmenter.flow_estimator(flow)
+    for t, frame, flow_field in iter_frames_with_flow(frames, estimator):
+        mask, _ = segmenter.segment_pair(frame, flow_field)
+        yield t, frame, mask
 
 
 def segment_frame_pair(frame_rgb: Optional[np.ndarray],
@@ -265,137 +238,3 @@ def _to_bgr(image: np.ndarray, what: str) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     raise AppError(f'the {what} image has shape {image.shape}')
-
-
-# ---------------------------------------------------------------------------
-# The Gradio interface
-# ---------------------------------------------------------------------------
-def offline_theme():
-    """Gradio's base theme on system fonts: no font is fetched (the default
-    themes name web fonts, which a browser without network would wait for
-    or a strict network policy would block)."""
-    import gradio as gr
-    return gr.themes.Base(
-        font=['ui-sans-serif', 'system-ui', 'sans-serif'],
-        font_mono=['ui-monospace', 'Consolas', 'monospace'])
-
-
-def build_app(config: str = DEFAULT_CONFIG,
-              checkpoint: str = DEFAULT_CHECKPOINT,
-              device: str = 'cpu',
-              configs_dir: str = osp.join(ROOT, 'local_configs', 'hfan'),
-              checkpoints_dir: str = osp.join(ROOT, 'checkpoint'),
-              work: Optional[WorkDir] = None):
-    """The Gradio Blocks of the app (not launched)."""
-    os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
-    import gradio as gr
-
-    models = ModelCache(device)
-    work = work or WorkDir()
-    configs = list_files(configs_dir, '*.py', [config])
-    checkpoints = list_files(checkpoints_dir, '*.pth', [checkpoint])
-
-    def run_video(video_path, config, checkpoint, flow, max_frames,
-                  progress=gr.Progress()):
-        def on_frame(done, total):
-            progress((done, total), desc='segmenting', unit='frames')
-
-        try:
-            result = segment_video_file(video_path, config, checkpoint,
-                                        models, work, flow,
-                                        int(max_frames or 0) or None,
-                                        on_frame)
-        except AppError as err:
-            raise gr.Error(str(err)) from None
-        return result['overlay'], result['zip'], result['message']
-
-    def run_pair(frame, flow, config, checkpoint):
-        try:
-            return segment_frame_pair(frame, flow, config, checkpoint, models)
-        except AppError as err:
-            raise gr.Error(str(err)) from None
-
-    with gr.Blocks(title='HFAN video object segmentation',
-                   analytics_enabled=False) as app:
-        gr.Markdown(
-            '## HFAN: segment the primary moving object of a video\n'
-            'Upload a video, press **Segment**; the overlay video and a zip '
-            'of the per-frame masks (0/255 PNGs) come back. The optical '
-            'flow is computed here.')
-        with gr.Row():
-            config_box = gr.Dropdown([(_short(p), p) for p in configs],
-                                     value=config, label='Config',
-                                     elem_id='config')
-            checkpoint_box = gr.Dropdown(
-                [(_short(p), p) for p in checkpoints], value=checkpoint,
-                label='Checkpoint', elem_id='checkpoint')
-        with gr.Tab('Video'):
-            with gr.Row():
-                with gr.Column():
-                    # A file field, not gr.Video: the browser's player
-                    # cannot preview many valid inputs (MPEG-4 part 2, AVI)
-                    # and Gradio then shows an error; OpenCV reads them.
-                    video_in = gr.File(
-                        label='Video file (.mp4 .avi .mov .mkv .webm ...)',
-                        file_types=list(VIDEO_EXTENSIONS), type='filepath',
-                        elem_id='video-in')
-                    with gr.Row():
-                        flow_box = gr.Dropdown(['dis', 'raft'], value='dis',
-                                               label='Optical flow')
-                        max_frames = gr.Number(
-                            value=0, precision=0, minimum=0,
-                            label='Max frames (0: all)')
-                    run_button = gr.Button('Segment', variant='primary',
-                                           elem_id='run-video')
-                with gr.Column():
-                    video_out = gr.Video(label='Overlay', elem_id='overlay',
-                                         interactive=False)
-                    zip_out = gr.File(label='Masks (zip)', elem_id='masks')
-                    status = gr.Textbox(label='Result', elem_id='status',
-                                        interactive=False)
-            run_button.click(
-                run_video,
-                [video_in, config_box, checkpoint_box, flow_box, max_frames],
-                [video_out, zip_out, status])
-        with gr.Tab('Frame + flow'):
-            with gr.Row():
-                frame_in = gr.Image(label='Frame', type='numpy',
-                                    sources=['upload'])
-                flow_in = gr.Image(label='Flow image (colour-coded)',
-                                   type='numpy', sources=['upload'])
-            pair_button = gr.Button('Segment', variant='primary',
-                                    elem_id='run-pair')
-            with gr.Row():
-                pair_overlay = gr.Image(label='Overlay', interactive=False)
-                pair_mask = gr.Image(label='Mask', interactive=False,
-                                     image_mode='L', format='png')
-            pair_button.click(run_pair,
-                              [frame_in, flow_in, config_box, checkpoint_box],
-                              [pair_overlay, pair_mask])
-    app.hfan_work = work
-    return app
-
-
-def launch(config: str = DEFAULT_CONFIG,
-           checkpoint: str = DEFAULT_CHECKPOINT,
-           host: str = '127.0.0.1',
-           port: Optional[int] = None,
-           device: str = 'cpu',
-           block: bool = True):
-    """Build and serve the app on ``host:port`` (no share link).
-
-    Returns:
-        the launched Blocks (``block=False``; stop it with ``.close()``).
-    """
-    app = build_app(config, checkpoint, device)
-    app.queue(default_concurrency_limit=1)
-    app.launch(server_name=host, server_port=port, share=False,
-               inbrowser=False, ssr_mode=False, theme=offline_theme(),
-               allowed_paths=[app.hfan_work.root], show_error=True,
-               prevent_thread_lock=not block, quiet=False)
-    return app
-
-
-__all__ = ['AppError', 'ModelCache', 'WorkDir', 'build_app', 'launch',
-           'segment_video_file', 'segment_frame_pair', 'offline_theme',
-           'list_files']

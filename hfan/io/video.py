@@ -1,7 +1,7 @@
 """Reading any video as a stream of frames, and writing overlay videos.
 
 HFAN segments a video frame by frame from the frame and its optical flow
-(:meth:`hfan.apis.inference.VideoSegmenter.segment_video` computes the flow
+(:meth:`hfan.apis.VideoSegmenter.segment_video` computes the flow
 when none is given). This module supplies the frames:
 
 * :class:`VideoFile`: an ``.mp4`` / ``.avi`` / ``.mov`` / ... decoded by
@@ -18,7 +18,7 @@ folder without images or with frames of mixed sizes) is refused with a
 :class:`VideoIOError` naming the file before any output is written::
 
     from hfan.apis import VideoSegmenter
-    from hfan.apis.video_io import open_video
+    from hfan.io import open_video
     video = open_video('clip.mp4')                  # or a folder of frames
     seg = VideoSegmenter(config, checkpoint)
     for t, mask, prob in seg.segment_video(video):  # DIS flow, streamed
@@ -33,8 +33,7 @@ appears under its name only once complete.
 import math
 import os
 import os.path as osp
-import re
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -42,6 +41,7 @@ from PIL import Image
 
 from hfan.utils.atomic_io import atomic_path
 from hfan.utils.image_io import file_complete, read_image_file
+from hfan.utils.natural_sort import natural_key
 
 #: Extensions read as video files (anything FFmpeg in OpenCV decodes).
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
@@ -71,13 +71,6 @@ class VideoIOError(ValueError):
 def frame_id(index: int) -> str:
     """Output name of frame ``index`` (``00000``...), the DAVIS naming."""
     return f'{index:05d}'
-
-
-def natural_key(name: str):
-    """Sort key putting ``frame2.png`` before ``frame10.png``; zero-padded
-    names keep their plain order."""
-    return [(0, int(part), part) if part.isdigit() else (1, 0, part.lower())
-            for part in re.split(r'(\d+)', name)]
 
 
 def _size_text(hw: Tuple[int, int]) -> str:
@@ -299,33 +292,6 @@ def open_video(path: str, fps: float = DEFAULT_FPS) -> Video:
         return VideoFile(path)
     raise VideoIOError(f'{path} does not exist (expected a video file or a '
                        'folder of frames)')
-
-
-def iter_frames_with_flow(
-    frames: Iterable[np.ndarray],
-    estimator: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> Iterator[Tuple[int, np.ndarray, np.ndarray]]:
-    """``(t, frame, flow)`` for every frame, the flow by the published rule.
-
-    The flow is ``t -> t+1``, for the last frame ``t -> t-1``
-    (:func:`hfan.flow.iter_video_flows`); a raw ``(H, W, 2)`` field. Frames
-    are read one ahead and at most three are held, so any length streams in
-    constant memory. Used where several models share one flow (the ablation
-    visualisation); a single model uses ``segment_video`` directly.
-    """
-    from hfan.flow import iter_video_flows
-    held = {}
-
-    def indices():
-        for index, frame in enumerate(frames):
-            held[index] = frame
-            yield index
-
-    flows = iter_video_flows(indices(), estimator, load=held.__getitem__)
-    for t, flow in enumerate(flows):
-        yield t, held[t], flow
-        for old in [i for i in held if i < t - 1]:
-            del held[old]
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,18 @@
+"""Pictures of HFAN's results, all BGR ``uint8`` (what OpenCV reads and
+writes); used by ``infer.py --overlay``, the app and
+``tools/visualize_*.py``.
+
+    masks         mask overlays (the published red tint and outline),
+                  probability heat maps, masks as panels
+    panels        labelled side-by-side panels and grids
+    feature_maps  encoder feature maps by channel mean, norm or PCA
+"""
+from .feature_maps import FEATURE_MODES, feature_maps_to_images
+from .masks import RED, mask_to_bgr, overlay_mask, probability_heatmap
+from .panels import add_label, grid, hstack_panels, resize_to_height
+
+__all__ = [
+    'FEATURE_MODES', 'RED', 'add_label', 'feature_maps_to_images', 'grid',
+    'hstack_panels', 'mask_to_bgr', 'overlay_mask', 'probability_heatmap',
+    'resize_to_height'
+]
