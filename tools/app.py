@@ -18,11 +18,10 @@ import sys
 
 # Before anything can import gradio: no usage analytics / version check.
 os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
-    from hfan.apis.app import DEFAULT_CHECKPOINT, DEFAULT_CONFIG
+    from hfan.app import DEFAULT_CHECKPOINT, DEFAULT_CONFIG
     parser = argparse.ArgumentParser(
         description='Serve the HFAN video segmentation web app (Gradio).',
         epilog='The config and checkpoint can also be changed in the app '
@@ -66,7 +65,7 @@ def main(argv=None) -> int:
     if device is None:
         import torch
         device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
-    from hfan.apis.app import launch
+    from hfan.app import launch
 
     # A service manager stops the app with SIGTERM: exit normally then, so
     # that the app's temporary work folder is removed (atexit).

@@ -33,11 +33,9 @@ import tempfile
 import time
 import warnings
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from hfan.apis.launch import add_cfg_options  # noqa: E402
+import numpy as np
+import torch
+from hfan.utils.launch import add_cfg_options
 
 
 def parse_args(argv=None):
@@ -131,7 +129,8 @@ def time_model(segmenter, shape, repeat: int, warmup: int) -> dict:
 
 
 def time_end_to_end(args, device: str) -> dict:
-    import infer
+    from hfan.infer import parse_args as parse_infer_args
+    from hfan.infer import run as run_infer
     argv = [
         '--config', args.config, '--output_dir', '', '--device', device,
         '--max-frames', str(args.max_frames), '--split', args.split,
@@ -144,12 +143,12 @@ def time_end_to_end(args, device: str) -> dict:
         argv.append('--aug-test')
     if args.fp16:
         argv.append('--fp16')
-    infer_args = infer.parse_args(argv)
+    infer_args = parse_infer_args(argv)
     infer_args.cfg_options = args.cfg_options
     with tempfile.TemporaryDirectory() as tmp:
         infer_args.output_dir = args.output_dir or osp.join(tmp, 'masks')
         infer_args.overwrite = True  # time every frame, not a resume
-        stats = infer.run(infer_args, progress=False)
+        stats = run_infer(infer_args, progress=False)
     return dict(e2e_frames=stats['frames'], e2e_seconds=stats['seconds'],
                 e2e_fps=stats['fps'])
 

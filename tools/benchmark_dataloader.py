@@ -12,21 +12,17 @@ mmengine DataLoader with ``--workers`` processes. Prints the median of
         --cfg-options davis_root=data/bench480 --samples 100
 """
 import argparse
-import os.path as osp
 import platform
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import numpy as np
+from hfan.utils.launch import add_cfg_options
+from mmengine.registry import init_default_scope
 
-import numpy as np  # noqa: E402
-from hfan.apis.launch import add_cfg_options  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-
-import hfan  # noqa: E402,F401
-from hfan.apis import load_config  # noqa: E402
-from mmseg.registry import DATASETS  # noqa: E402
+import hfan  # noqa: F401
+from hfan.apis import load_config
+from mmseg.registry import DATASETS
 
 
 def parse_args(argv=None):

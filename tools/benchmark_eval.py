@@ -24,7 +24,6 @@ difference between the two sets of figures (should be 0).
     python tools/benchmark_eval.py [--seqs 10] [--frames 40] [--runs 3]
 """
 import argparse
-import importlib.util
 import math
 import os
 import os.path as osp
@@ -38,10 +37,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.evaluation import (METRIC_KEYS, default_workers,  # noqa: E402
+from hfan.evaluation import (METRIC_KEYS, default_workers,
                              evaluate_davis)
 
 H, W = 480, 854

@@ -19,19 +19,14 @@ the test suite.
     python tools/benchmark_flow.py --presets medium --raft random --runs 3
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
 import platform
 import statistics
-import sys
 import time
 
 import cv2
 import numpy as np
-
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def size(text):

@@ -26,7 +26,6 @@ import tempfile
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 DEMO_CONFIG = osp.join(ROOT, 'local_configs', 'hfan',
                        'hfan.b0.192x256.synthetic.py')
@@ -112,10 +111,11 @@ def random_checkpoint(config: str, path: str) -> str:
 
 def child(video, config, checkpoint, output, options) -> int:
     """Segment one video in this (fresh) process; print one JSON line."""
-    import infer
-    from hfan.apis.inference import VideoSegmenter
+    from hfan.apis import VideoSegmenter
+    from hfan.infer import parse_args as parse_infer_args
+    from hfan.infer import run as run_infer
     flow, overlay, device = options.split(',')
-    args = infer.parse_args([
+    args = parse_infer_args([
         '--config', config, '--checkpoint', checkpoint, '--input', video,
         '--output_dir', output, '--flow', flow, '--overlay', overlay,
         '--device', device, '--overwrite', '--no-progress'
@@ -123,7 +123,7 @@ def child(video, config, checkpoint, output, options) -> int:
     segmenter = VideoSegmenter(config, checkpoint, device=device)
     loaded = memory_kb()
     start = time.perf_counter()
-    stats = infer.run(args, progress=False, segmenter=segmenter)
+    stats = run_infer(args, progress=False, segmenter=segmenter)
     wall = time.perf_counter() - start
     end = memory_kb()
     print(json.dumps(dict(
@@ -138,7 +138,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return child(*args.child)
-    from hfan.datasets.prepare import write_video
+    from hfan.io import save_video
     work = args.work_dir or tempfile.mkdtemp(prefix='hfan-memory-')
     os.makedirs(work, exist_ok=True)
     checkpoint = random_checkpoint(args.config,
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
     try:
         for n in args.frames:
             video = osp.join(work, f'video_{n}.mp4')
-            write_video(synthetic_frames(n, args.hw), video, fps=25)
+            save_video(synthetic_frames(n, args.hw), video, fps=25)
             size_mb = osp.getsize(video) / 2**20
             proc = subprocess.run(
                 [sys.executable, osp.abspath(__file__), '--child', video,

@@ -6,16 +6,13 @@
 import argparse
 import json
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from hfan.utils.launch import add_cfg_options
+from mmengine.registry import init_default_scope
 
-from hfan.apis.launch import add_cfg_options  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-
-import hfan  # noqa: E402,F401
-from hfan.apis import load_config  # noqa: E402
-from mmseg.registry import MODELS  # noqa: E402
+import hfan  # noqa: F401
+from hfan.apis import load_config
+from mmseg.registry import MODELS
 
 
 def count(module) -> int:

@@ -21,7 +21,6 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
 # Defaults are repository paths, so the demo runs from any directory.
 DEMO_CONFIG = osp.join(ROOT, 'local_configs', 'hfan', 'hfan_demo.py')
@@ -111,7 +110,9 @@ def main(argv=None) -> int:
                                         config=osp.relpath(args.config, ROOT)),
               file=sys.stderr)
         return 1
-    import infer
+    from hfan.infer import InferenceError
+    from hfan.infer import parse_args as parse_infer_args
+    from hfan.infer import run as run_infer
     argv = [
         '--config', args.config, '--checkpoint', args.checkpoint,
         '--input', args.video, '--output_dir', args.output, '--overlay',
@@ -119,13 +120,13 @@ def main(argv=None) -> int:
     ]
     if args.device:
         argv += ['--device', args.device]
-    infer_args = infer.parse_args(argv)
+    infer_args = parse_infer_args(argv)
     print(f'HFAN demo: segmenting {show(args.video)} with '
           f'{show(args.checkpoint)}')
     start = time.perf_counter()
     try:
-        stats = infer.run(infer_args, progress=not args.no_progress)
-    except (infer.InferenceError, OSError, ValueError, RuntimeError,
+        stats = run_infer(infer_args, progress=not args.no_progress)
+    except (InferenceError, OSError, ValueError, RuntimeError,
             KeyError) as err:
         print(f'tools/demo.py: error: {err}', file=sys.stderr)
         return 1

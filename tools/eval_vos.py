@@ -12,15 +12,10 @@ docs/sparse_benchmarks.md.
 
 See ``--help`` and hfan/evaluation/davis.py.
 """
-import importlib.util
-import os.path as osp
 import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.evaluation.cli import main_vos  # noqa: E402
-from hfan.utils.cli import run_cli  # noqa: E402
+from hfan.evaluation.cli import main_vos
+from hfan.utils.cli import run_cli
 
 if __name__ == '__main__':
     # main_vos reports input problems itself; run_cli turns anything

@@ -9,15 +9,10 @@
 
 See ``--help`` and hfan/evaluation/vsod.py.
 """
-import importlib.util
-import os.path as osp
 import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.evaluation.cli import main_vsod  # noqa: E402
-from hfan.utils.cli import run_cli  # noqa: E402
+from hfan.evaluation.cli import main_vsod
+from hfan.utils.cli import run_cli
 
 if __name__ == '__main__':
     # main_vsod reports input problems itself; run_cli turns anything

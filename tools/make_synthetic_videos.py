@@ -21,21 +21,17 @@ Example:
         --splits train:20 val:5 --frames 20 --size 192x256 --workers 2
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
 import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.datasets.prepare import (PrepareError, WriteOptions,  # noqa: E402
+from hfan.datasets.prepare import (PrepareError, WriteOptions,
                                    add_flow_args, add_output_args,
                                    flow_spec_from_args, run_jobs,
                                    size_arg, split_count_arg)
-from hfan.utils.atomic_io import (atomic_write_bytes,  # noqa: E402
+from hfan.utils.atomic_io import (atomic_write_bytes,
                                   remove_stale_tmp)
-from hfan.datasets.synthetic import (LAYOUTS, SyntheticConfig,  # noqa: E402
+from hfan.datasets.synthetic import (LAYOUTS, SyntheticConfig,
                                      SyntheticTask, make_synthetic_video,
                                      video_name)
 

@@ -32,14 +32,8 @@ Example:
     python tools/prepare_davis.py data/DAVIS data/DAVIS2SEG --workers 2
 """
 import argparse
-import importlib.util
-import os.path as osp
-import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.datasets.prepare import (add_flow_args,  # noqa: E402
+from hfan.datasets.prepare import (add_flow_args,
                                    add_output_args, davis_jobs,
                                    prepare_from_args)
 

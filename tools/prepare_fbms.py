@@ -24,14 +24,8 @@ Example (then segment and score, see docs/sparse_benchmarks.md):
     python tools/eval_vos.py output/fbms-DAVIS-16 data/FBMS2SEG/gt \\
         --protocol annotated
 """
-import importlib.util
-import os.path as osp
-import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.datasets.sparse_benchmarks import (  # noqa: E402
+from hfan.datasets.sparse_benchmarks import (
     build_parser, fbms_videos, prepare_sparse_from_args, video_list)
 
 

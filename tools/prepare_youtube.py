@@ -30,14 +30,8 @@ Example:
         --workers 4
 """
 import argparse
-import importlib.util
-import os.path as osp
-import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.datasets.prepare import (add_flow_args,  # noqa: E402
+from hfan.datasets.prepare import (add_flow_args,
                                    add_output_args, prepare_from_args,
                                    youtube_jobs)
 

@@ -24,14 +24,9 @@ Example (then segment and score, see docs/sparse_benchmarks.md):
     python tools/eval_vos.py output/yto-DAVIS-16 data/YouTubeObjects2SEG/gt \\
         --protocol annotated --class-mean
 """
-import importlib.util
-import os.path as osp
 import sys
 
-if importlib.util.find_spec('hfan') is None:  # run from a checkout
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from hfan.datasets.sparse_benchmarks import (  # noqa: E402
+from hfan.datasets.sparse_benchmarks import (
     YOUTUBE_OBJECTS_CLASSES, build_parser, per_video_folder_videos,
     prepare_sparse_from_args, split_classes, video_list)
 

@@ -24,11 +24,9 @@ import sys
 from datetime import datetime
 from typing import Dict, List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import Config
 
-from mmengine.config import Config  # noqa: E402
-
-from hfan.evaluation.io import text_table  # noqa: E402
+from hfan.evaluation.io import text_table
 
 #: the VOS metrics VOSMetric logs, with their table headers
 METRICS = (('J_mean', 'J Mean'), ('J_recall', 'J Recall'),

@@ -14,17 +14,15 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
 
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-import hfan  # noqa: E402,F401  (registers the plugin)
-from hfan.apis import load_config  # noqa: E402
-from hfan.apis.launch import (add_cfg_options,  # noqa: E402
-                              add_launcher_args, check_data_roots,
-                              configure_cpu_distributed, export_local_rank,
+import hfan  # noqa: F401  (registers the plugin)
+from hfan.apis import load_config
+from hfan.utils.launch import (add_cfg_options,
+                               add_launcher_args, check_data_roots,
+                               configure_cpu_distributed, export_local_rank,
                               init_cpu_distributed, set_work_dir)
 
 
@@ -104,7 +102,7 @@ class WriteMasksHook(Hook):
     """Writes each test prediction as infer.py does (flat + archive)."""
 
     def __init__(self, out_dir: str):
-        from hfan.apis.writers import FrameWriter
+        from hfan.io import FrameWriter
         self.writer = FrameWriter(out_dir, save_prob=False, workers=2)
 
     def after_test_iter(self, runner, batch_idx, data_batch=None,

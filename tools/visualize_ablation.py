@@ -35,9 +35,7 @@ import os.path as osp
 import sys
 from itertools import islice
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import cv2  # noqa: E402
+import cv2
 
 
 def parse_args(argv=None):
@@ -99,7 +97,7 @@ def _parse_value(text: str):
 
 def gt_masks(folder: str):
     """Ground-truth masks of a folder, in natural name order, lazily."""
-    from hfan.apis.video_io import FrameFolder
+    from hfan.io import FrameFolder
     masks = FrameFolder(folder)
     for path in masks.paths:
         mask = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
@@ -110,9 +108,8 @@ def gt_masks(folder: str):
 
 def panels(video, variants, estimator, gt, show_flow, height, total):
     """One side-by-side image per frame."""
-    from hfan.apis.video_io import iter_frames_with_flow
-    from hfan.apis.visualization import hstack_panels, overlay_mask
-    from hfan.flow import flow_to_bgr
+    from hfan.flow import flow_to_bgr, iter_frames_with_flow
+    from hfan.visualization import hstack_panels, overlay_mask
     labels = ['input'] + (['flow'] if show_flow else []) + \
         (['ground truth'] if gt is not None else []) + \
         [label for label, _ in variants]
@@ -140,7 +137,7 @@ def panels(video, variants, estimator, gt, show_flow, height, total):
 def main(argv=None) -> int:
     args = parse_args(argv)
     from hfan.apis.inference import VideoSegmenter
-    from hfan.apis.video_io import VideoIOError, open_video, save_video
+    from hfan.io import VideoIOError, open_video, save_video
     from hfan.flow import build_flow_estimator
     try:
         video = open_video(args.video)

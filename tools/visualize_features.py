@@ -28,11 +28,9 @@ import os.path as osp
 import sys
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from hfan.apis.launch import add_cfg_options  # noqa: E402
+import cv2
+import numpy as np
+from hfan.utils.launch import add_cfg_options
 
 COLUMN_TITLES = {
     'frame_in': 'frame stream in',
@@ -83,9 +81,9 @@ def parse_args(argv=None):
 
 def load_pair(args):
     """(frame, flow image), BGR uint8, from the chosen source."""
-    from hfan.apis.video_io import FrameFolder, iter_frames_with_flow, \
-        open_video
-    from hfan.flow import build_flow_estimator, flow_to_bgr
+    from hfan.flow import (build_flow_estimator, flow_to_bgr,
+                           iter_frames_with_flow)
+    from hfan.io import FrameFolder, open_video
     if args.pair:
         frame, flow = (FrameFolder.read(p) for p in args.pair)
         if frame.shape != flow.shape:
@@ -166,7 +164,7 @@ class FusionRecorder:
 
 def level_images(record: Dict[str, np.ndarray], mode: str):
     """{column: BGR image} of one level, feature maps on a shared scale."""
-    from hfan.apis.visualization import feature_maps_to_images
+    from hfan.visualization import feature_maps_to_images
     names = [n for n in ('frame_in', 'flow_in', 'frame_fam', 'flow_fam',
                          'fused') if n in record]
     images = dict(zip(names, feature_maps_to_images(
@@ -219,7 +217,7 @@ def main(argv=None) -> int:
     import torch
 
     from hfan.apis.inference import VideoSegmenter
-    from hfan.apis.visualization import overlay_mask, probability_heatmap
+    from hfan.visualization import overlay_mask, probability_heatmap
     options = dict(args.cfg_options or {})
     options['model.test_cfg'] = dict(mode='whole')
     try:

@@ -26,6 +26,7 @@ from conftest import ROOT, load_tool, write_vos_split
 import infer
 from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
                                    WriteOptions, process_video, video_done)
+from hfan.infer import SETTINGS_FILE
 from hfan.utils.cli import run_cli
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -207,7 +208,7 @@ def test_infer_another_input_with_overwrite_recomputes(tiny, tmp_path,
     second = make_root(tmp_path, 'b', seed=7)
     assert infer.main(infer_args(tiny, second, out, '--overwrite')) == 0
     assert '0 of 2 were already written' in capsys.readouterr().out
-    record = json.load(open(out / infer.SETTINGS_FILE))
+    record = json.load(open(out / SETTINGS_FILE))
     assert record['inputs']['video0']['source'] == osp.join(
         second, 'frame', 'val')
     # and the record now accepts the second input without --overwrite
@@ -217,11 +218,11 @@ def test_infer_another_input_with_overwrite_recomputes(tiny, tmp_path,
 def test_infer_corrupt_run_record(tiny, tmp_path, capsys):
     out = tmp_path / 'out'
     out.mkdir()
-    (out / infer.SETTINGS_FILE).write_text('{"config": "a.py", ')
+    (out / SETTINGS_FILE).write_text('{"config": "a.py", ')
     assert infer.main(infer_args(tiny, make_root(tmp_path), out)) == 1
     msg = error_lines(capsys.readouterr().err, 'infer.py')
-    assert infer.SETTINGS_FILE in msg and 'not a valid run record' in msg
-    assert os.listdir(out) == [infer.SETTINGS_FILE]
+    assert SETTINGS_FILE in msg and 'not a valid run record' in msg
+    assert os.listdir(out) == [SETTINGS_FILE]
     assert not osp.exists(f'{out}-DAVIS-16')
 
 
@@ -583,7 +584,7 @@ def test_training_loader_truncated_mask(tmp_path):
 
 
 def test_video_api_frame_folder_truncated_frame(tmp_path):
-    from hfan.apis.video_io import VideoIOError, open_video
+    from hfan.io import VideoIOError, open_video
     folder = osp.join(make_root(tmp_path), 'frame', 'val')
     bad = osp.join(folder, 'video0_00001.jpg')
     truncate(bad)

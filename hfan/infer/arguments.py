@@ -1,0 +1,186 @@
+"""The command line of infer.py: its options and its help text.
+
+:func:`parse_args` is what ``infer.py`` parses, and what the tools that run
+the engine (``tools/demo.py``, ``tools/benchmark*.py``) build their
+``infer.py`` arguments with, so every caller gets the same defaults and
+checks.
+"""
+import argparse
+
+from hfan.utils.launch import add_cfg_options
+
+#: What ``infer.py --help`` says after the options: inputs, outputs, resume.
+USAGE = """\
+Inputs (--input, or its alias --video):
+
+    clip.mp4 (.avi .mov .mkv .webm ...)  a video file, decoded frame by frame
+                                         (never held in memory as a whole)
+    frames/                              a folder of images (.jpg .png ...),
+                                         frames in natural order of names
+    data/DAVIS2SEG                       a 2SEG root: frame/<split>/<video>_
+                                         <00000>.jpg + flow/<split>/... (the
+                                         flow t -> t+1, published layout)
+    (none)                               the config's test set (data_root +
+                                         data_prefix of test_dataloader)
+
+Several video files or frame folders may follow --input: they are segmented
+in one run (the model is loaded once), e.g. every DAVIS-16 val video:
+
+    python infer.py ... --input $(python tools/davis_videos.py data/DAVIS val)
+
+For a video file or a frame folder the optical flow is computed on the fly
+by the data pipeline's estimator (--flow: dis, OpenCV DIS, the default; raft,
+RAFT-large with the original raft-things.pth or torchvision's weights), with the published rule: frame t gets the flow t -> t+1,
+the last frame t -> t-1. The video's name is the file name without its
+extension (clip.mp4 -> clip) or the folder's name; its frames are numbered
+00000, 00001, ... in order.
+
+Output, for every kind of input (the first three as the published infer.py
+writes them):
+
+    <output_dir>/<video>_<00000>.png           palette PNG, object red
+    <output_dir>-DAVIS-16/<video>/<00000>.png  0/255, what the DAVIS tools read
+    <output_dir>-prob/<video>/<00000>.png      foreground probability x 255
+                                               (--save-prob; for VSOD)
+    <output_dir>-overlay/<video>.mp4           the frames with the mask tinted
+                                               red and outlined (--overlay;
+                                               default mp4 for a video file or
+                                               frame folder, none for 2SEG
+                                               roots and the config's test set)
+
+so tools/eval_vos.py reads <output_dir>-DAVIS-16 whatever the input was.
+
+A run can be stopped at any time and started again with the same command:
+frames whose outputs all exist are skipped (every PNG is written under a
+temporary name and renamed, so none is ever half-written). The overlay is
+written last, from the masks on disk, once every frame of the video has its
+mask; it too appears under its name only when complete. The settings of
+the run are kept in ``<output_dir>/.hfan_infer.json``, with the identity of
+each video's input (file sizes and the contents of its first and last
+frames); resuming with another config, checkpoint, test mode or flow
+estimator, or with another input of the same video name, is refused unless
+``--overwrite`` is given.
+
+Exit status: 0 on success; 1 with a message naming the file for a bad input
+(unreadable or empty video, empty or truncated image, folder without images
+or with frames of mixed sizes), a missing or unreadable config/checkpoint,
+a damaged run record or an output that cannot be written. HFAN_DEBUG=1
+shows the traceback of an error.
+"""
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """The parsed ``infer.py`` command line ``argv`` (default: sys.argv)."""
+    parser = argparse.ArgumentParser(
+        prog='infer.py',
+        description='Segment the primary moving object of videos with HFAN\n'
+        'and write per-frame masks.',
+        epilog=USAGE,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--config', required=True, help='config file')
+    parser.add_argument(
+        '--checkpoint',
+        required=True,
+        help='weights: a checkpoint of this project or a released one '
+        '(HFAN-s-converted.pth, ...)')
+    parser.add_argument(
+        '--output_dir',
+        '--output-dir',
+        dest='output_dir',
+        required=True,
+        help='folder of the <video>_<frame>.png masks; <output_dir>-DAVIS-16, '
+        '<output_dir>-prob and <output_dir>-overlay are written beside it')
+    parser.add_argument(
+        '--input',
+        '--video',
+        dest='input',
+        metavar='PATH',
+        nargs='+',
+        help='a video file (.mp4 .avi .mov ...), a folder of frame images, '
+        'or a DAVIS2SEG-style root holding frame/<split>/ and flow/<split>/ '
+        "(default: the config's test set); several video files or frame "
+        'folders are segmented in one run')
+    parser.add_argument(
+        '--split', default='val', help='split folder under a DAVIS2SEG-style '
+        '--input (default: val)')
+    parser.add_argument(
+        '--flow',
+        default='dis',
+        choices=['dis', 'raft'],
+        help='optical flow estimator for a video file or frame folder: dis '
+        '(OpenCV DIS, CPU, default) or raft (RAFT-large, as the published '
+        'data)')
+    parser.add_argument(
+        '--raft-weights',
+        metavar='PATH',
+        help='--flow raft: the original raft-things.pth (the published '
+        "data's weights; no torchvision needed) or a state_dict of "
+        "torchvision's raft_large (default: torchvision's C_T_V2 weights, "
+        'which it downloads)')
+    parser.add_argument(
+        '--overlay',
+        choices=['mp4', 'webm', 'gif', 'none'],
+        default=None,
+        help='also write <output_dir>-overlay/<video>.<format>: the frames '
+        'with the mask tinted red and outlined (mp4: MPEG-4, plays in media '
+        'players; webm: VP9, plays in browsers; gif: downscaled, at most '
+        '--gif-max-frames frames). Default: mp4 for a video file or frame '
+        'folder, none otherwise')
+    parser.add_argument(
+        '--gif-max-frames', type=int, default=120,
+        help='--overlay gif: keep at most this many frames (every n-th '
+        'frame of a longer video; default: 120)')
+    parser.add_argument(
+        '--fps', type=float, default=10.0,
+        help='frame rate of the overlay for a frame folder or a 2SEG root, '
+        "which have none (a video file's own rate is used; default: 10)")
+    parser.add_argument(
+        '--aug-test',
+        action='store_true',
+        help='multi-scale + flip test (ratios 0.75/1.0/1.75, probabilities '
+        'averaged), as published')
+    parser.add_argument(
+        '--fp16',
+        action='store_true',
+        help='CUDA float16 autocast, as the published numbers were computed '
+        '(CUDA only)')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='cpu, cuda, cuda:1, ... (default: cuda:0 if available, else cpu)')
+    parser.add_argument(
+        '--save-prob',
+        action='store_true',
+        help='also write foreground probabilities as 8-bit PNGs to '
+        '<output_dir>-prob/<video>/<frame>.png (needed for VSOD metrics)')
+    parser.add_argument(
+        '--batch-size', type=int, default=1,
+        help='frames per forward pass (default: 1)')
+    parser.add_argument(
+        '--workers', type=int, default=2,
+        help='threads encoding and writing PNGs (0: in the main thread; '
+        'default: 2)')
+    parser.add_argument(
+        '--max-frames', type=int, default=None,
+        help='stop after segmenting this many frames (a later run resumes)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='segment every frame again, even those already written, and '
+        'even if the output dir holds results of other settings')
+    add_cfg_options(
+        parser,
+        help='override config values, e.g. model.test_cfg.mode=whole '
+        '(--options is the published spelling)')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bar')
+    args = parser.parse_args(argv)
+    if args.batch_size < 1:
+        parser.error('--batch-size must be >= 1')
+    if args.max_frames is not None and args.max_frames < 0:
+        parser.error('--max-frames must be >= 0')
+    if args.fps <= 0:
+        parser.error('--fps must be > 0')
+    if args.gif_max_frames < 1:
+        parser.error('--gif-max-frames must be >= 1')
+    return args

@@ -1,0 +1,160 @@
+"""The run loop of infer.py: segment every video of a source, resumably.
+
+:func:`run` takes the parsed command line (:func:`hfan.infer.parse_args`),
+opens the input (:mod:`.sources`), refuses a resume with other settings
+(:mod:`.run_record`), segments the frames not yet written with
+:class:`~hfan.apis.VideoSegmenter`, writes them with
+:class:`~hfan.io.FrameWriter` and finally the overlays (:mod:`.overlays`).
+"""
+import os
+import os.path as osp
+import time
+from typing import Any, Dict, Sequence
+
+from tqdm import tqdm
+
+from hfan.apis import VideoSegmenter, load_config
+from hfan.io.frame_writer import FrameWriter
+from .errors import InferenceError
+from .overlays import overlay_dir, write_overlays
+from .run_record import check_settings, input_identity, run_settings
+from .sources import SingleVideo, VideoList, build_source
+
+
+def default_device() -> str:
+    """``cuda:0`` when CUDA is available, else ``cpu``."""
+    import torch
+    return 'cuda:0' if torch.cuda.is_available() else 'cpu'
+
+
+def check_writable(folders: Sequence[str]) -> None:
+    """Refuse early (before the model is loaded) output folders that cannot
+    be created or written: the nearest existing parent must be a writable
+    folder."""
+    for folder in folders:
+        probe = osp.abspath(folder)
+        while not osp.exists(probe):
+            probe = osp.dirname(probe)
+        if not osp.isdir(probe):
+            raise InferenceError(
+                f'cannot write the outputs to {folder}: {probe} is a file, '
+                'not a folder')
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise InferenceError(f'cannot write the outputs to {folder}: '
+                                 f'{probe} is not writable')
+
+
+def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
+    """Segment the input of ``args`` (see :func:`parse_args`).
+
+    Args:
+        args: the parsed command line.
+        progress: show progress bars.
+        segmenter: a loaded :class:`~hfan.apis.inference.VideoSegmenter` of
+            ``args.config`` / ``args.checkpoint`` to use instead of loading
+            one (the app keeps its model between requests).
+
+    Returns:
+        ``dict(frames, skipped, total, seconds, fps, output_dir,
+        archive_dir, prob_dir, overlays, overlays_kept, overlays_pending,
+        videos)``: frames segmented by this run, frames found already
+        written, the wall time of the segmentation loop (reading, flow,
+        model, writing) and frames per second; overlay paths by video.
+    """
+
+    for what, path in (('config', args.config),
+                       ('checkpoint', args.checkpoint)):
+        if not osp.isfile(path):
+            raise InferenceError(f'{what} file {path} does not exist')
+    cfg = load_config(args.config, args.cfg_options)
+    source = build_source(args.input, cfg, args.split, args.fps)
+    videos = source.videos()
+    computes_flow = isinstance(source, (SingleVideo, VideoList))
+    overlay = args.overlay or ('mp4' if computes_flow else 'none')
+    if overlay == 'none':
+        overlay = None
+    if not computes_flow:  # 2SEG frames have no frame rate
+        for video in videos:
+            video.fps = args.fps
+    total = sum(len(v.frame_ids) for v in videos)
+    writer = FrameWriter(args.output_dir, args.save_prob, args.workers)
+    check_writable(writer.folders() +
+                   ([overlay_dir(args.output_dir)] if overlay else []))
+    # Before the (slow) estimator and model are loaded: a refused resume
+    # should fail at once.
+    settings = run_settings(args, computes_flow)
+    inputs = {v.name: input_identity(v) for v in videos}
+    check_settings(args.output_dir, settings, args.overwrite, write=False,
+                   inputs=inputs)
+    estimator = 'dis'
+    if computes_flow:
+        from hfan.flow import build_flow_estimator
+        estimator = build_flow_estimator(
+            args.flow,
+            **(dict(weights=args.raft_weights, device=args.device)
+               if args.flow == 'raft' else {}))
+    if segmenter is None:
+        segmenter = VideoSegmenter(
+            cfg,
+            args.checkpoint,
+            device=args.device or default_device(),
+            aug_test=args.aug_test,
+            fp16=args.fp16)
+
+    try:
+        os.makedirs(args.output_dir, exist_ok=True)
+    except OSError as err:
+        raise InferenceError(f'cannot create the output folder '
+                             f'{args.output_dir}: {err.strerror}') from None
+    check_settings(args.output_dir, settings, args.overwrite, inputs=inputs)
+    writer.remove_stale_temporaries()
+    todo = {
+        v.name: [args.overwrite or not writer.is_done(v.name, f)
+                 for f in v.frame_ids]
+        for v in videos
+    }
+    skipped = total - sum(sum(t) for t in todo.values())
+    budget = args.max_frames if args.max_frames is not None else total
+    done = 0
+    segmented: Dict[str, int] = {}
+    bar = tqdm(total=total, initial=skipped, unit='frame',
+               disable=not progress, dynamic_ncols=True)
+    start = time.perf_counter()
+    with writer:
+        for video in videos:
+            wanted = todo[video.name]
+            if done >= budget or not any(wanted):
+                continue
+            bar.set_description(video.name)
+            # Frames beyond the budget are skipped too, so a limited run
+            # stops without reading further.
+            left = [budget - done]
+
+            def skip(t, wanted=wanted, left=left):
+                if not wanted[t] or left[0] <= 0:
+                    return True
+                left[0] -= 1
+                return False
+
+            for t, mask, prob in segmenter.segment_video(
+                    video.frames, video.flows, estimator, load=video.load,
+                    skip=skip, batch_size=args.batch_size):
+                writer.write(video.name, video.frame_ids[t], mask, prob)
+                segmented[video.name] = segmented.get(video.name, 0) + 1
+                done += 1
+                bar.update(1)
+    seconds = time.perf_counter() - start
+    bar.close()
+    written, kept, pending = ({}, {}, [])
+    if overlay:
+        written, kept, pending = write_overlays(
+            args.output_dir, videos, writer, overlay, segmented, progress,
+            args.gif_max_frames)
+    return dict(frames=done, skipped=skipped, total=total, seconds=seconds,
+                fps=done / seconds if done and seconds > 0 else 0.0,
+                output_dir=args.output_dir,
+                archive_dir=writer.archive_dir,
+                prob_dir=writer.prob_dir if args.save_prob else None,
+                overlays=written, overlays_kept=kept,
+                overlays_pending=pending,
+                videos=[v.name for v in videos])
