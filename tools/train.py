@@ -10,20 +10,18 @@ import logging
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner, find_latest_checkpoint
 
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.runner import Runner, find_latest_checkpoint  # noqa: E402
-
-import hfan  # noqa: E402,F401  (registers the plugin)
-from hfan.apis import load_config, load_hfan_checkpoint  # noqa: E402
-from hfan.apis.checkpoint import check_checkpoint_file  # noqa: E402
-from hfan.apis.launch import (add_cfg_options,  # noqa: E402
-                              add_launcher_args, check_data_roots,
-                              configure_cpu_distributed, export_local_rank,
+import hfan  # noqa: F401  (registers the plugin)
+from hfan.apis import load_config, load_hfan_checkpoint
+from hfan.apis.checkpoint import check_checkpoint_file
+from hfan.utils.launch import (add_cfg_options,
+                               add_launcher_args, check_data_roots,
+                               configure_cpu_distributed, export_local_rank,
                               init_cpu_distributed, set_work_dir)
-from hfan.utils.cli import CLIError, run_cli  # noqa: E402
+from hfan.utils.cli import CLIError, run_cli
 
 
 def parse_args(argv=None):
