@@ -23,9 +23,10 @@ import pytest
 from conftest import ROOT
 from test_video import SIZE, synthetic_frame, write_test_video
 
-from hfan.apis.app import (AppError, ModelCache, WorkDir, list_files,
-                           segment_frame_pair, segment_video_file)
-from hfan.apis.video_io import count_frames, open_video
+from hfan.app import (AppError, ModelCache, WorkDir, list_files,
+                      segment_frame_pair, segment_video_file)
+from hfan.io import count_frames, open_video
+from hfan.visualization import overlay_mask
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -92,11 +93,19 @@ def test_handlers_report_bad_uploads(tiny, tmp_path):
         segment_video_file(upload_path(tmp_path), tiny[0],
                            str(tmp_path / 'nope.pth'), models, work)
 
-    frame = cv2.cvtColor(synthetic_frame(0), cv2.COLOR_BGR2RGB)
-    flow = np.full_like(frame, 255)
+    # Gradio gives RGB: the handler's mask is the API's on the BGR images,
+    # its overlay the API's overlay, back in RGB.
+    frame_bgr = synthetic_frame(0)
+    flow_bgr = np.full_like(frame_bgr, 255)
+    flow_bgr[16:32, 8:24] = (60, 60, 255)  # not grey: RGB != BGR
+    frame = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+    flow = cv2.cvtColor(flow_bgr, cv2.COLOR_BGR2RGB)
     overlay, mask = segment_frame_pair(frame, flow, *tiny, models)
-    assert overlay.shape == frame.shape and mask.shape == SIZE
-    assert set(np.unique(mask)) <= {0, 255}
+    expected, _ = models.get(*tiny).segment_pair(frame_bgr, flow_bgr)
+    np.testing.assert_array_equal(mask, expected * 255)
+    np.testing.assert_array_equal(
+        overlay,
+        cv2.cvtColor(overlay_mask(frame_bgr, expected), cv2.COLOR_BGR2RGB))
     with pytest.raises(AppError, match='must have the same size'):
         segment_frame_pair(frame, flow[:32], *tiny, models)
     with pytest.raises(AppError, match='both a frame and its flow'):

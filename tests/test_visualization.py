@@ -1,4 +1,4 @@
-"""Overlays, panels and feature maps (hfan.apis.visualization) and the two
+"""Overlays, panels and feature maps (hfan.visualization) and the two
 visualisation tools (tools/visualize_ablation.py, visualize_features.py)."""
 import cv2
 import numpy as np
@@ -7,9 +7,9 @@ from conftest import load_tool
 from PIL import Image
 from test_video import synthetic_frame, write_test_video
 
-from hfan.apis.visualization import (add_label, feature_maps_to_images, grid,
-                                     hstack_panels, overlay_mask,
-                                     probability_heatmap)
+from hfan.visualization import (add_label, feature_maps_to_images, grid,
+                                hstack_panels, overlay_mask,
+                                probability_heatmap)
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -32,16 +32,68 @@ def test_overlay_tints_the_mask_and_outlines_it():
 
 
 def test_panels_labels_and_grid():
+    """Every pixel where it belongs: panels at their offsets, black gaps,
+    banners above, blank cells black."""
     a = np.zeros((40, 60, 3), np.uint8)
-    b = np.full((20, 20), 255, np.uint8)  # grey: converted, resized
-    row = hstack_panels([a, b], ['a', 'b'], gap=4)
-    banner = max(16, round(0.07 * 40))
-    assert row.shape == (40 + banner, 60 + 4 + 40, 3)
-    assert add_label(a, 'x').shape[1] == 60
+    a[:] = (10, 20, 30)
+    b = np.full((20, 20), 255, np.uint8)  # grey: converted, resized to 40
+    row = hstack_panels([a, b], gap=4)
+    assert row.shape == (40, 60 + 4 + 40, 3)
+    np.testing.assert_array_equal(row[:, :60], a)
+    assert not row[:, 60:64].any()  # the gap is black
+    assert (row[:, 64:] == 255).all()  # the grey panel, at a's height
+
+    labelled = hstack_panels([a, b], ['a', 'b'], gap=4)
+    banner = max(16, round(0.07 * 40))  # 16
+    assert labelled.shape == (40 + banner, 104, 3)
+    np.testing.assert_array_equal(labelled[banner:], row)  # under banners
+    text = labelled[:banner, :60]
+    assert set(np.unique(text[..., 0])) > {0}  # some text drawn
+    assert (text == text[..., :1]).all()  # white text on black: grey only
+    assert not labelled[:, 60:64].any()
+    assert add_label(a, 'x').shape == (40 + banner, 60, 3)
+
     cells = grid([a] * 5, cols=2, gap=2)
     assert cells.shape == (3 * 40 + 2 * 2, 2 * 60 + 2, 3)
-    heat = probability_heatmap(np.linspace(0, 1, 30).reshape(5, 6))
-    assert heat.shape == (5, 6, 3)
+    for r, c in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]:
+        y, x = r * 42, c * 62
+        np.testing.assert_array_equal(cells[y:y + 40, x:x + 60], a)
+    assert not cells[40:42].any() and not cells[:, 60:62].any()  # gaps
+    assert not cells[84:, 62:].any()  # the sixth cell is blank
+
+
+def test_heatmap_is_opencvs_inferno():
+    """0 and 1 are the ends of OpenCV's INFERNO map, p the entry
+    round(255 p); out-of-range values are clipped."""
+    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[None],
+                            cv2.COLORMAP_INFERNO)[0]
+    heat = probability_heatmap(np.array([[0.0, 1.0, 0.2, -0.5, 1.5]]))
+    np.testing.assert_array_equal(heat[0], lut[[0, 255, 51, 0, 255]])
+    assert tuple(lut[0]) != tuple(lut[255])
+
+
+@pytest.mark.parametrize('mode', ['mean', 'norm'])
+def test_feature_map_scaling_by_hand(mode):
+    """mean / norm: the channel mean or L2 norm, scaled from its 1st to its
+    99th percentile over all maps to 0..255, then OpenCV's VIRIDIS.
+
+    Channels (3k, 4k), k = 0..100 along x: the mean is 3.5k (percentiles
+    3.5 and 346.5), the norm 5k (percentiles 5 and 495).
+    """
+    k = np.arange(101, dtype=np.float32)
+    feat = np.stack([3 * k, 4 * k])[:, None, :]  # (C=2, h=1, w=101)
+    (image, ) = feature_maps_to_images([feat], mode)
+    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[None],
+                            cv2.COLORMAP_VIRIDIS)[0]
+    # k -> colour index: 0 and 1 at the low end, 50 in the middle
+    # ((50 - 1) / 98 = 0.5 -> 127.5 -> 128), 25 -> 24 / 98 * 255 = 62.4,
+    # 99 and 100 at the high end.
+    for k_, index in [(0, 0), (1, 0), (25, 62), (50, 128), (99, 255),
+                      (100, 255)]:
+        np.testing.assert_array_equal(image[0, k_], lut[index])
+    # A second, weaker map on the shared scale: half of every value.
+    weak, strong = feature_maps_to_images([feat / 2, feat], mode)
+    np.testing.assert_array_equal(weak[0, 100], strong[0, 50])
 
 
 @pytest.mark.parametrize('mode', ['pca', 'mean', 'norm'])
@@ -122,7 +174,7 @@ def test_visualize_ablation_side_by_side(tiny, tmp_path, capsys):
     mp4 = tmp_path / 'ablation.mp4'
     assert tool.main([str(video), '--variant', 'hfan', config, checkpoint,
                       '--max-frames', '4', '--out', str(mp4)]) == 0
-    from hfan.apis.video_io import count_frames
+    from hfan.io import count_frames
     assert count_frames(str(mp4)) == 4
     assert tool.main([str(video), '--variant', 'x', config,
                       str(tmp_path / 'missing.pth'), '--out',
