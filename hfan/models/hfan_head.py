@@ -9,7 +9,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from .dual_stream_encoder import split_streams
-from .fusion import FUSION_BY_METHOD
+from .fusion import FUSION_BY_METHOD, PARAMETER_FREE_METHODS
 
 
 @MODELS.register_module()
@@ -54,13 +54,13 @@ class HFANHead(BaseDecodeHead):
         super().__init__(**kwargs)
         self.select_method = select_method
         self.interpolate_mode = interpolate_mode
+        fusion = dict(type=FUSION_BY_METHOD[select_method])
+        if select_method not in PARAMETER_FREE_METHODS:
+            fusion.update(inner_channels=fusion_inner_channels,
+                          norm_cfg=fusion_norm_cfg)
         self.fusions = nn.ModuleList(
-            MODELS.build(
-                dict(
-                    type=FUSION_BY_METHOD[select_method],
-                    channels=channels,
-                    inner_channels=fusion_inner_channels,
-                    norm_cfg=fusion_norm_cfg)) for channels in self.in_channels)
+            MODELS.build(dict(fusion, channels=channels))
+            for channels in self.in_channels)
         # SegFormer's per-level "MLP" is a linear layer on the tokens, i.e. a
         # 1x1 convolution with bias and no norm/activation.
         self.projections = nn.ModuleList(

@@ -13,8 +13,12 @@ FUSION_BY_METHOD = {
     'fat': 'FeatureAdaptation',
     'hfan': 'AlignedAdaptation',
 }
+# The fusions without weights take only ``channels``; the others also
+# ``inner_channels`` and ``norm_cfg``.
+PARAMETER_FREE_METHODS = ('im', 'fw', 'base')
 
 __all__ = [
     'FrameStream', 'FlowStream', 'SumFusion', 'FeatureAlignment',
-    'FeatureAdaptation', 'AlignedAdaptation', 'FUSION_BY_METHOD'
+    'FeatureAdaptation', 'AlignedAdaptation', 'FUSION_BY_METHOD',
+    'PARAMETER_FREE_METHODS'
 ]

@@ -42,7 +42,7 @@ class FeatureAdaptation(nn.Module):
     """
 
     def __init__(self, channels: int, inner_channels: int = 16,
-                 norm_cfg: dict = dict(type='BN'), **kwargs):
+                 norm_cfg: dict = dict(type='BN')):
         super().__init__()
         self.local_branch = _gate_branch(channels, inner_channels, norm_cfg,
                                          pooled=False)

@@ -37,7 +37,7 @@ class FeatureAlignment(nn.Module):
     num_regions = 2  # background and primary object
 
     def __init__(self, channels: int, inner_channels: int = 16,
-                 norm_cfg: dict = dict(type='BN'), **kwargs):
+                 norm_cfg: dict = dict(type='BN')):
         super().__init__()
         # ConvModule without norm keeps mmcv's default ReLU: the published
         # "probabilities" seen by the gather step are ReLU'd logits.

@@ -22,7 +22,7 @@ class AlignedAdaptation(nn.Module):
     """
 
     def __init__(self, channels: int, inner_channels: int = 16,
-                 norm_cfg: dict = dict(type='BN'), **kwargs):
+                 norm_cfg: dict = dict(type='BN')):
         super().__init__()
         self.alignment = FeatureAlignment(channels, inner_channels, norm_cfg)
         self.adaptation = FeatureAdaptation(channels, inner_channels, norm_cfg)

@@ -1,4 +1,8 @@
-"""Parameter-free fusions of the ablation: one stream alone, or both summed."""
+"""Parameter-free fusions of the ablation: one stream alone, or both summed.
+
+Like every fusion they are built per level from the level's width
+``channels`` (unused here), and take no other argument.
+"""
 from torch import Tensor, nn
 
 from mmseg.registry import MODELS
@@ -8,7 +12,7 @@ from mmseg.registry import MODELS
 class FrameStream(nn.Module):
     """``select_method='im'``: keep the frame features, ignore the flow."""
 
-    def __init__(self, channels: int, **kwargs):
+    def __init__(self, channels: int):
         super().__init__()
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
@@ -19,7 +23,7 @@ class FrameStream(nn.Module):
 class FlowStream(nn.Module):
     """``select_method='fw'``: keep the flow features, ignore the frame."""
 
-    def __init__(self, channels: int, **kwargs):
+    def __init__(self, channels: int):
         super().__init__()
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
@@ -30,7 +34,7 @@ class FlowStream(nn.Module):
 class SumFusion(nn.Module):
     """``select_method='base'``: the baseline, frame + flow features."""
 
-    def __init__(self, channels: int, **kwargs):
+    def __init__(self, channels: int):
         super().__init__()
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
