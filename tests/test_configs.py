@@ -25,13 +25,169 @@ def test_there_are_configs():
             assert f'hfan.{size}.512x512.{stage}.py' in names
 
 
+# --------------------------------------------------------------------------
+# Parameter counts by hand, from the published architectures. Each formula
+# is checked below against a published count of a whole network, so the
+# expectations of test_config_builds_model come from the papers' tables,
+# not from this project's code.
+# --------------------------------------------------------------------------
+# SegFormer (Xie et al. 2021), Table 6 / its released code: MiT stage widths
+# and depths; spatial-reduction ratios 8/4/2/1, MLP ratio 4, patch embedding
+# 7x7 (stage 1) then 3x3.
+MIT = {
+    'b0': ((32, 64, 160, 256), (2, 2, 2, 2)),
+    'b1': ((64, 128, 320, 512), (2, 2, 2, 2)),
+    'b2': ((64, 128, 320, 512), (3, 4, 6, 3)),
+    'b3': ((64, 128, 320, 512), (3, 4, 18, 3)),
+}
+RESNET_CHANNELS = [256, 512, 1024, 2048]
+SWIN_T_CHANNELS = [96, 192, 384, 768]
+
+
+def mit_params(dims, depths, sr_ratios=(8, 4, 2, 1), mlp=4):
+    total, prev = 0, 3
+    for i, (c, d, r) in enumerate(zip(dims, depths, sr_ratios)):
+        k = 7 if i == 0 else 3
+        total += k * k * prev * c + c + 2 * c  # patch embedding + LayerNorm
+        h = mlp * c
+        block = (2 * c + 3 * (c * c + c) + (c * c + c)  # norm1, q/k/v, proj
+                 + 2 * c + (c * h + h) + (9 * h + h) + (h * c + c))  # Mix-FFN
+        if r > 1:  # spatial-reduction conv (r x r, stride r) + LayerNorm
+            block += c * c * r * r + c + 2 * c
+        total += d * block + 2 * c  # the blocks and the stage's norm
+        prev = c
+    return total
+
+
+def swin_params(dims=96, depths=(2, 2, 6, 2), heads=(3, 6, 12, 24),
+                window=7):
+    """Swin (Liu et al. 2021): 4x4 patch embedding + LN; per block LN, qkv,
+    relative position bias table (2w-1)^2 x heads, proj, LN, MLP 4C;
+    patch merging LN(4C) + Linear(4C, 2C) without bias."""
+    total, c = 16 * 3 * dims + dims + 2 * dims, dims
+    for i, (d, h) in enumerate(zip(depths, heads)):
+        total += d * (12 * c * c + 13 * c + (2 * window - 1)**2 * h)
+        if i < len(depths) - 1:
+            total += 8 * c + 8 * c * c
+            c *= 2
+    return total
+
+
+def resnet_params(layers, deep_stem):
+    """Bottleneck ResNet (He et al. 2016) without classifier; V1c's deep
+    stem is three 3x3 convs 3-32-32-64 instead of one 7x7 (Bag of Tricks)."""
+    if deep_stem:
+        total = 3 * 32 * 9 + 32 * 32 * 9 + 32 * 64 * 9 + 2 * (32 + 32 + 64)
+    else:
+        total = 3 * 64 * 49 + 2 * 64
+    inp = 64
+    for i, n in enumerate(layers):
+        p = 64 * 2**i
+        for j in range(n):
+            total += inp * p + 9 * p * p + 4 * p * p + 2 * (p + p + 4 * p)
+            if j == 0:  # projection shortcut + BN
+                total += inp * 4 * p + 2 * 4 * p
+            inp = 4 * p
+    return total
+
+
+def hfan_head_params(chans, e, method='hfan', inner=16):
+    """DESIGN.md / docs/checkpoints.md 2.2-2.3: per level a Linear(C, E),
+    fuse conv 4E->E without bias + BN, classifier E->2 with bias; FAM =
+    object_pred (C->2, bias) + key/query (two conv-BN each, C->16->16),
+    value (C->16) and out (16->C) conv-BN, bottleneck 2C->C conv-BN; FAT =
+    CA and PA branches, each conv C->16 (bias), BN, conv 16->C (bias), BN."""
+    decoder = sum(chans) * e + 4 * e + 4 * e * e + 2 * e + 2 * e + 2
+
+    def fam(c):
+        return (2 * c + 2 + 2 * (c * inner + inner * inner + 4 * inner) +
+                c * inner + 2 * inner + inner * c + 2 * c + 2 * c * c + 2 * c)
+
+    def fat(c):
+        return 2 * (c * inner + inner + 2 * inner + inner * c + c + 2 * c)
+
+    fusion = {'hfan': lambda c: fam(c) + fat(c), 'fam': fam, 'fat': fat,
+              'base': lambda c: 0}[method]
+    return decoder + sum(fusion(c) for c in chans)
+
+
+def test_hand_counts_reproduce_published_counts():
+    """The formulas above against whole-network counts published elsewhere:
+    MiT-b1 13,151,424 and HFAN-Small/-Medium/fam/fat/base (docs/checkpoints
+    .md, minus the unused conv_seg, 258); Swin-T 28,288,354 with its final
+    norm and 1000-class head (Swin paper's 28M, timm's exact count);
+    torchvision's ResNet-50 25,557,032 and ResNet-101 44,549,160 (with fc).
+    SegFormer's Table 1 encoder sizes 24.2M (b2) and 44.0M (b3)."""
+    b1, b2, b3 = (mit_params(*MIT[a]) for a in ('b1', 'b2', 'b3'))
+    assert b1 == 13_151_424
+    assert (round(b2 / 1e5), round(b3 / 1e5)) == (242, 441)
+    assert b1 + hfan_head_params(MIT['b1'][0], 256) == 14_594_508 - 258
+    assert b2 + hfan_head_params(MIT['b2'][0], 768) == 28_264_908 - 258
+    for method, published in (('fam', 14_522_444), ('fat', 13_750_084),
+                              ('base', 13_678_020)):
+        assert (b1 + hfan_head_params(MIT['b1'][0], 256, method) ==
+                published - 258)
+    assert swin_params() + 2 * 768 + 768 * 1000 + 1000 == 28_288_354
+    fc = 2048 * 1000 + 1000
+    assert resnet_params((3, 4, 6, 3), False) + fc == 25_557_032
+    assert resnet_params((3, 4, 23, 3), False) + fc == 44_549_160
+
+
+def mit_row(arch, e):
+    return ('OriginalMixVisionTransformer', arch, list(MIT[arch][0]), e,
+            mit_params(*MIT[arch]) + hfan_head_params(MIT[arch][0], e))
+
+
+# DESIGN.md: Small = MiT-b1 + E 256, Medium = MiT-b2 + E 768, Large = MiT-b3
+# + E 768; the config comments: the CPU demo models MiT-b0 + E 128, the
+# backbone ablations ResNet-101 V1c / Swin-T with Small's E = 256. MMSeg's
+# Swin adds a LayerNorm per output level (2 x (96+192+384+768)) and has no
+# final norm or classifier.
+PUBLISHED = {
+    'hfan.small.512x512.160k.py': mit_row('b1', 256),
+    'hfan.small.512x512.refine.py': mit_row('b1', 256),
+    'hfan.medium.512x512.160k.py': mit_row('b2', 768),
+    'hfan.medium.512x512.refine.py': mit_row('b2', 768),
+    'hfan.large.512x512.160k.py': mit_row('b3', 768),
+    'hfan.large.512x512.refine.py': mit_row('b3', 768),
+    'hfan.b0.192x256.synthetic.py': mit_row('b0', 128),
+    'hfan_demo.py': mit_row('b0', 128),
+    'hfan_demo_stage1.py': mit_row('b0', 128),
+    'hfan.r101.512x512.refine.py': (
+        'ResNetV1c', 101, RESNET_CHANNELS, 256,
+        resnet_params((3, 4, 23, 3), True) +
+        hfan_head_params(RESNET_CHANNELS, 256)),
+    'hfan.swin-t.512x512.refine.py': (
+        'SwinTransformer', None, SWIN_T_CHANNELS, 256,
+        swin_params() + 2 * sum(SWIN_T_CHANNELS) +
+        hfan_head_params(SWIN_T_CHANNELS, 256)),
+}
+
+
+def test_every_config_has_a_published_row():
+    assert sorted(osp.basename(c) for c in CONFIGS) == sorted(PUBLISHED)
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
 def test_config_builds_model(path):
+    """Backbone, head widths and the parameter count of the built model."""
+    kind, arch, in_channels, channels, params = PUBLISHED[osp.basename(path)]
     cfg = load_config(path)
     init_default_scope(cfg.default_scope)
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'VOSEncoderDecoder'
     assert cfg.custom_imports['imports'] == ['hfan']
+    backbone = model.backbone.backbone
+    assert type(backbone).__name__ == kind
+    if kind == 'OriginalMixVisionTransformer':
+        assert backbone.arch == arch
+    elif kind == 'ResNetV1c':
+        assert backbone.depth == arch
+    head = model.decode_head
+    assert list(head.in_channels) == in_channels
+    assert head.channels == channels
+    assert head.select_method == 'hfan'
+    assert sum(p.numel() for p in model.parameters()) == params
 
 
 def test_published_hyper_parameters():
