@@ -9,4 +9,4 @@ demo: install
 	$(PYTHON) tools/demo.py
 
 test: install
-	$(PYTHON) -m pytest tests -q
+	$(PYTHON) -m pytest tests -q -rs

@@ -353,13 +353,46 @@ def test_raft_wrapper_with_a_stand_in_model(tmp_path, monkeypatch):
     assert calls[-1] == 'C_T_V2'  # torchvision's default weights
 
 
-def test_raft_loads_local_weights_and_pads(tmp_path):
-    pytest.importorskip('torchvision')
+def test_raft_wrapper_pads_small_frames_as_raft(tmp_path):
+    """The wrapper on the project's own RAFT-large (original layout, random
+    weights) with a planted shift, a 60x70 frame: under RAFT's 128-pixel
+    minimum, so padded by replication to 128x128, half on each side (34
+    rows above and below, 29 columns left and right), and cropped back.
+    Its flow is the network's on that hand-made input, frames in order."""
+    from hfan.flow.raft_network import RAFT
+    torch.manual_seed(0)
+    model = RAFT().eval()
+    path = tmp_path / 'raft-things.pth'
+    torch.save(model.state_dict(), path)
+    est = RAFTFlow(weights=str(path), device='cpu', num_flow_updates=1)
+    assert est.layout == 'original'
+    img1 = textured(60, 70)
+    img2 = shifted(img1, 2, 1)
+    flow = est(img1, img2)
+    assert flow.shape == (60, 70, 2) and flow.dtype == np.float32
+    rgb = torch.from_numpy(np.stack([img1, img2])[..., ::-1].copy())
+    x = rgb.permute(0, 3, 1, 2).float() / 127.5 - 1
+    x = torch.nn.functional.pad(x, (29, 29, 34, 34), mode='replicate')
+    with torch.no_grad():
+        ref = model(x[:1], x[1:], num_flow_updates=1)[-1][0]
+    ref = ref[:, 34:94, 29:99].permute(1, 2, 0).numpy()
+    np.testing.assert_allclose(flow, ref, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(est(img2, img1), ref, atol=1e-3)  # order matters
+
+
+def test_raft_loads_torchvision_weights_and_pads(tmp_path):
+    """torchvision's raft_large layout (skipped without torchvision, whose
+    PyPI wheels do not import against the CPU torch here; `make test`
+    lists the reason with -rs)."""
+    pytest.importorskip(
+        'torchvision.models.optical_flow',
+        reason='torchvision (raft_large) is not installed here')
     from torchvision.models.optical_flow import raft_large
     torch.manual_seed(0)
     path = tmp_path / 'raft.pth'
     torch.save(raft_large(weights=None).state_dict(), path)
     est = RAFTFlow(weights=str(path), device='cpu', num_flow_updates=2)
+    assert est.layout == 'torchvision'
     img = textured(60, 70)  # not multiples of 8: padded and cropped back
     flow = est(img, shifted(img, 1, 0))
     assert flow.shape == (60, 70, 2) and flow.dtype == np.float32
