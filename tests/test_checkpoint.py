@@ -8,6 +8,7 @@ converter's key names).
 """
 import argparse
 import importlib.util
+import logging
 import os.path as osp
 import re
 import warnings
@@ -20,16 +21,14 @@ from conftest import ROOT, load_tool, tiny_model_cfg
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401
-from hfan.apis import (CheckpointMismatchError, load_config,
-                       load_hfan_checkpoint, read_checkpoint)
-from hfan.models.checkpoint_layout import (detect_layout, hfan_to_published,
-                                           published_to_hfan)
-from hfan.models.mit_key_mapping import (mit_mmseg_to_original,
-                                         mit_original_to_mmseg)
+from hfan.apis import load_config
+from hfan.models.checkpoint import (CheckpointMismatchError,
+                                    UntrustedCheckpointError, convert_to_hfan,
+                                    detect_layout, load_hfan_checkpoint,
+                                    mit_original_to_mmseg, read_checkpoint)
 from mmseg.registry import MODELS
 
 init_default_scope('mmseg')
-METHODS = ['im', 'fw', 'base', 'fam', 'fat', 'hfan']
 SMALL_REFINE = osp.join(ROOT,
                         'local_configs/hfan/hfan.small.512x512.refine.py')
 B0 = dict(dims=(32, 64, 160, 256), depths=(2, 2, 2, 2))
@@ -282,23 +281,35 @@ def tiny_model(method, embed=32):
 
 
 # ---------------------------------------------------------------------------
-# The generator against the documented counts (section 2.4)
+# The generator against the documented counts (section 2.4), read back by
+# the project's layout detection
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize('method,entries,params', [('hfan', 482, 14_594_508),
-                                                   ('im', 194, 13_678_020),
-                                                   ('fw', 194, 13_678_020),
-                                                   ('base', 194, 13_678_020),
-                                                   ('fam', 370, 14_522_444),
-                                                   ('fat', 306, 13_750_084)])
-def test_generator_matches_documented_counts(method, entries, params):
-    rows = published_rows(method)
-    assert len(rows) == entries
-    assert n_params(rows) == params
-    assert len(mit_rows(**B1)) == 176
-    assert len(mit_rows(**B1, head=True)) == 178
-    assert n_params(mit_rows(**B1)) == 13_151_424
-    medium = published_rows('hfan', B2, embed=768)
-    assert (len(medium), n_params(medium)) == (638, 28_264_908)
+def test_detect_layout_on_documented_checkpoints():
+    documented = [  # (method, MiT, E, entries, params incl. conv_seg)
+        ('hfan', B1, 256, 482, 14_594_508), ('im', B1, 256, 194, 13_678_020),
+        ('fw', B1, 256, 194, 13_678_020), ('base', B1, 256, 194, 13_678_020),
+        ('fam', B1, 256, 370, 14_522_444), ('fat', B1, 256, 306, 13_750_084),
+        ('hfan', B2, 768, 638, 28_264_908)
+    ]
+    for method, arch, embed, entries, params in documented:
+        rows = published_rows(method, arch, embed=embed)
+        assert (len(rows), n_params(rows)) == (entries, params), method
+        layout = detect_layout(make_tensors(rows, zeros=True))
+        assert layout.kind == 'hfan_published', method
+        assert layout.variant() == (method if method in ('fam', 'fat', 'hfan')
+                                    else 'im/fw/base')
+        assert layout.mit_arch == ('b1' if arch is B1 else 'b2')
+        assert (layout.mit_dims, layout.mit_depths) == (arch['dims'],
+                                                        arch['depths'])
+        assert layout.embed_dim == embed and layout.num_tensors == entries
+        assert layout.unused == ('decode_head.conv_seg.weight',
+                                 'decode_head.conv_seg.bias')
+    # SegFormer's ImageNet file (section 5): 176 MiT tensors + the classifier
+    rows = mit_rows(**B1, head=True)
+    assert (len(rows), n_params(rows)) == (178, 13_664_424)
+    layout = detect_layout(make_tensors(rows, zeros=True))
+    assert (layout.kind, layout.mit_arch) == ('mit_original', 'b1')
+    assert layout.is_backbone_only and layout.backbone_naming == 'original'
 
 
 # ---------------------------------------------------------------------------
@@ -330,30 +341,11 @@ def test_published_checkpoint_loads_into_model(method, conv_seg, tmp_path):
     assert ckpt['meta']['CLASSES'] == ('Background', 'Foreground')
     assert_every_tensor_placed(model, source)
     # no key left unused: the converted dict is the model's key set exactly
-    converted, dropped = published_to_hfan(source)
-    assert list(converted) == list(model.state_dict())
-    assert list(dropped) == ([
-        'decode_head.conv_seg.weight', 'decode_head.conv_seg.bias'
-    ] if conv_seg else [])
-
-
-@pytest.mark.parametrize('method', METHODS)
-def test_reverse_conversion_is_exact(method):
-    source = make_tensors(published_rows(method, B0, embed=32), seed=2)
-    converted, dropped = published_to_hfan(source)
-    back = hfan_to_published(converted, extra=dropped)
-    assert list(back) == list(source)  # same keys, same order
-    for key, value in source.items():
-        assert back[key].dtype == value.dtype and torch.equal(
-            back[key], value), key
-    bare = OrderedDict(
-        (k, v) for k, v in source.items() if 'conv_seg' not in k)
-    assert list(hfan_to_published(converted)) == list(bare)
-    # and from a model's own state dict
-    own = tiny_model(method).state_dict()
-    again, _ = published_to_hfan(hfan_to_published(own))
-    assert list(again) == list(own)
-    assert all(torch.equal(again[k], own[k]) for k in own)
+    conversion = convert_to_hfan(source)
+    assert set(conversion.state_dict) == set(model.state_dict())
+    assert conversion.dropped == (('decode_head.conv_seg.weight',
+                                   'decode_head.conv_seg.bias')
+                                  if conv_seg else ())
 
 
 def test_container_variants_and_module_prefix():
@@ -374,7 +366,7 @@ def _tool():
     return load_tool('convert_checkpoint')
 
 
-def test_round_trip_through_tool_and_init_model(tmp_path, capsys):
+def test_tool_init_model_and_load_checkpoint_agree(tmp_path, capsys):
     from mmengine.runner import load_checkpoint
 
     from mmseg.apis import init_model
@@ -395,7 +387,7 @@ def test_round_trip_through_tool_and_init_model(tmp_path, capsys):
     assert written['meta']['dataset_meta']['classes'] == ('Background',
                                                           'Foreground')
     via_tool = init_model(SMALL_REFINE, dst, device='cpu')
-    assert list(written['state_dict']) == list(via_tool.state_dict())
+    assert set(written['state_dict']) == set(via_tool.state_dict())
     via_tool.load_state_dict(written['state_dict'], strict=True)
     direct = init_model(SMALL_REFINE, src, device='cpu')  # published file
     assert_every_tensor_placed(direct, source)
@@ -407,15 +399,6 @@ def test_round_trip_through_tool_and_init_model(tmp_path, capsys):
         outs = [m.eval()._forward(x) for m in (via_tool, direct)]
     assert outs[0].shape == (1, 2, 16, 16) and torch.isfinite(outs[0]).all()
     torch.testing.assert_close(outs[0], outs[1], rtol=0, atol=0)
-
-    back = str(tmp_path / 'published.pth')
-    assert tool.main([dst, back, '--to-published']) == 0
-    republished = torch.load(back, map_location='cpu',
-                             weights_only=True)['state_dict']
-    bare = OrderedDict(
-        (k, v) for k, v in source.items() if 'conv_seg' not in k)
-    assert list(republished) == list(bare)
-    assert all(torch.equal(republished[k], v) for k, v in bare.items())
 
 
 def test_tool_fp16_halves_floats_and_still_loads(tmp_path):
@@ -504,36 +487,67 @@ def test_backbone_only_file_is_refused_with_advice():
         load_hfan_checkpoint(tiny_model('hfan'), raw)
 
 
-def test_non_strict_load_reports_and_loads_the_rest():
+def test_non_strict_load_reports_and_loads_the_rest(caplog):
+    """A fam checkpoint into an hfan model, non-strict: the report names the
+    keys on each side and the cause; every tensor that fits is loaded and
+    the hfan fusion weights keep their initial values."""
     source = make_tensors(published_rows('fam', B0, embed=32), seed=5)
     model = tiny_model('hfan')
-    load_hfan_checkpoint(model, source, strict=False)
-    torch.testing.assert_close(model.decode_head.conv_seg.weight,
-                               source['decode_head.linear_pred.weight'])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    logger = logging.getLogger('test_checkpoint.non_strict')
+    with caplog.at_level(logging.WARNING, logger=logger.name):
+        load_hfan_checkpoint(model, source, strict=False, logger=logger)
+    report = '\n'.join(r.getMessage() for r in caplog.records
+                       if r.levelno >= logging.WARNING)
+    assert "this checkpoint has fam{s} modules: select_method='fam'" in report
+    fusion = [k for k in before if k.startswith('decode_head.fusions.')]
+    missing = [k for k in fusion if not k.endswith('num_batches_tracked')]
+    assert f'{len(missing)} key(s) missing in the checkpoint' in report
+    assert 'decode_head.fusions.0.alignment.object_pred.conv.weight' in report
+    unexpected = [k for k in source if k.startswith('decode_head.fam')]
+    assert f'{len(unexpected)} key(s) unexpected in the checkpoint' in report
+    assert 'decode_head.fusions.0.object_pred.conv.weight' in report
+    # loaded: the backbone and the decoder, tensor by tensor
+    for key, value in source.items():
+        if not key.startswith(('decode_head.fam', 'decode_head.conv_seg.')):
+            assert torch.equal(destination(model, key)[1].detach(), value), key
+    # not loaded: the hfan fusion weights (and counters) are what they were
+    after = model.state_dict()
+    assert all(torch.equal(after[k], before[k]) for k in fusion)
 
 
-# ---------------------------------------------------------------------------
-# File reading: weights_only first
-# ---------------------------------------------------------------------------
-def test_read_checkpoint_weights_only_then_trusted_fallback(tmp_path):
-    tensors = make_tensors(mit_rows(**B0)[:4])
-    plain = tmp_path / 'plain.pth'
-    torch.save(dict(meta=published_meta(), state_dict=tensors), plain)
-    with warnings.catch_warnings():
-        warnings.simplefilter('error')
-        assert read_checkpoint(str(plain))['meta']['seed'] == 1208
-    odd = tmp_path / 'odd.pth'
-    torch.save(
-        dict(meta=dict(args=argparse.Namespace(lr=1)), state_dict=tensors),
-        odd)
-    with pytest.warns(UserWarning, match='weights_only=False'):
-        assert read_checkpoint(str(odd))['meta']['args'].lr == 1
-    with pytest.raises(Exception, match='trusted=True'):
-        read_checkpoint(str(odd), trusted=False)
-    with pytest.raises(FileNotFoundError, match='checkpoint/README.md'):
-        read_checkpoint(str(tmp_path / 'HFAN-s-converted.pth'))
-    with pytest.raises(ValueError, match='never downloads'):
-        read_checkpoint('https://example.com/mit_b1.pth')
+def test_segformer_checkpoint_is_not_taken_for_hfan(tmp_path):
+    """A plain MMSeg SegFormer model shares ``fusion_conv`` with HFAN's head;
+    it is recognised as SegFormer, refused with advice, and its MiT can
+    initialise HFAN's backbone as the advice says."""
+    segformer = MODELS.build(
+        dict(type='EncoderDecoder',
+             backbone=dict(type='MixVisionTransformer', embed_dims=32,
+                           num_layers=[2, 2, 2, 2]),
+             decode_head=dict(type='SegformerHead',
+                              in_channels=[32, 64, 160, 256],
+                              in_index=[0, 1, 2, 3], channels=32,
+                              num_classes=2)))
+    state = segformer.state_dict()
+    assert any(k.startswith('decode_head.fusion_conv.') for k in state)
+    layout = detect_layout(state)
+    assert (layout.kind, layout.mit_arch, layout.embed_dim) == ('segformer',
+                                                                'b0', 32)
+    assert 'SegFormer' in layout.describe()
+    own = detect_layout(tiny_model('hfan').state_dict())
+    assert (own.kind, own.select_method, own.mit_arch) == ('hfan', 'hfan',
+                                                           'b0')
+    with pytest.raises(CheckpointMismatchError) as info:
+        load_hfan_checkpoint(tiny_model('hfan'), state)
+    assert 'plain SegFormer segmentor' in str(info.value)
+    assert "prefix='backbone.'" in str(info.value)
+    path = str(tmp_path / 'segformer.pth')
+    torch.save(dict(state_dict=state), path)
+    model = _model_with_mit_init(path)
+    model.backbone.backbone.init_cfg['prefix'] = 'backbone.'
+    model.init_weights()
+    mit = model.backbone.backbone.state_dict()
+    assert all(torch.equal(mit[k], state['backbone.' + k]) for k in mit)
 
 
 # ---------------------------------------------------------------------------
@@ -574,8 +588,6 @@ def test_imagenet_mit_file_initialises_backbone(tmp_path):
     ours = mit_original_to_mmseg(raw)
     assert set(theirs) == set(ours)
     assert all(torch.equal(theirs[k], ours[k]) for k in ours)
-    back = mit_mmseg_to_original(ours)
-    assert list(back) == [k for k in raw if not k.startswith('head.')]
     mmseg_path = str(tmp_path / 'mit_b0_mmseg.pth')
     torch.save(theirs, mmseg_path)
     other = _model_with_mit_init(mmseg_path)
@@ -594,8 +606,82 @@ def test_missing_or_wrong_mit_file(tmp_path):
     assert 'SegFormer' in str(info.value) and 'checkpoint/' in str(info.value)
     b1 = str(tmp_path / 'mit_b1.pth')
     torch.save(make_tensors(mit_rows(**B1, head=True), zeros=True), b1)
-    with pytest.raises(CheckpointMismatchError, match='is MiT-b1'):
+    with pytest.raises(CheckpointMismatchError, match='looks like an MiT-b1'):
         _model_with_mit_init(b1).init_weights()
+
+
+# ---------------------------------------------------------------------------
+# File reading: weights only, unless the caller trusts the file
+# ---------------------------------------------------------------------------
+def _pickled_meta(path, tensors):
+    """A checkpoint whose meta needs a full unpickling (a Namespace)."""
+    torch.save(dict(meta=dict(args=argparse.Namespace(lr=1)),
+                    state_dict=tensors), path)
+    return str(path)
+
+
+def test_read_checkpoint_weights_only_or_refused(tmp_path):
+    from mmengine.logging import MessageHub
+    tensors = make_tensors(mit_rows(**B0)[:4])
+    plain = tmp_path / 'plain.pth'  # numpy scalars in meta: allowed
+    hub = MessageHub.get_instance('test_read_checkpoint')
+    hub.update_scalar('train/loss', np.float32(0.5))  # mmengine's own files
+    torch.save(dict(meta=published_meta(), message_hub=hub.state_dict(),
+                    state_dict=tensors), plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert read_checkpoint(str(plain))['meta']['seed'] == 1208
+    odd = _pickled_meta(tmp_path / 'odd.pth', tensors)
+    with pytest.raises(UntrustedCheckpointError) as info:
+        read_checkpoint(odd)
+    message = str(info.value)
+    assert odd in message and 'argparse.Namespace' in message
+    assert 'tools/convert_checkpoint.py' in message
+    assert '--trust-checkpoint' in message and 'trust=True' in message
+    with pytest.warns(UserWarning, match='trusted'):
+        assert read_checkpoint(odd, trust=True)['meta']['args'].lr == 1
+    with pytest.raises(FileNotFoundError, match='checkpoint/README.md'):
+        read_checkpoint(str(tmp_path / 'HFAN-s-converted.pth'))
+    with pytest.raises(ValueError, match='never downloads'):
+        read_checkpoint('https://example.com/mit_b1.pth')
+
+
+def test_untrusted_files_refused_by_loaders_and_converted_by_tool(
+        tmp_path, capsys):
+    source = make_tensors(published_rows('fat', B0, embed=32), seed=8)
+    odd = _pickled_meta(tmp_path / 'FAT-converted.pth', source)
+    with pytest.raises(UntrustedCheckpointError, match='FAT-converted.pth'):
+        load_hfan_checkpoint(tiny_model('fat'), odd)
+    model = tiny_model('fat')
+    with pytest.warns(UserWarning, match='trusted'):
+        load_hfan_checkpoint(model, odd, trust=True)
+    assert_every_tensor_placed(model, source)
+    # the tool: refused without the flag, a weights-only copy with it
+    tool, dst = _tool(), str(tmp_path / 'fat.pth')
+    assert tool.main([odd, dst]) == 1
+    assert '--trust-checkpoint' in capsys.readouterr().err
+    assert not osp.exists(dst)
+    with pytest.warns(UserWarning, match='trusted'):
+        assert tool.main([odd, dst, '--trust-checkpoint']) == 0
+    model = tiny_model('fat')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        load_hfan_checkpoint(model, dst)
+    assert_every_tensor_placed(model, source)
+    # the same for an ImageNet MiT file named by init_cfg
+    raw = make_tensors(mit_rows(**B0, head=True), seed=9)
+    mit = str(tmp_path / 'mit_b0.pth')
+    torch.save(dict(meta=dict(args=argparse.Namespace()), state_dict=raw),
+               mit)
+    with pytest.raises(UntrustedCheckpointError, match='mit_b0.pth'):
+        _model_with_mit_init(mit).init_weights()
+    with pytest.warns(UserWarning, match='trusted'):
+        assert tool.main([mit, mit + '.mmseg', '--trust-checkpoint']) == 0
+    model = _model_with_mit_init(mit + '.mmseg')
+    model.init_weights()
+    backbone = OrderedDict(('backbone.backbone.' + k, v)
+                           for k, v in raw.items() if not k.startswith('head'))
+    assert_every_tensor_placed(model, backbone, scope='backbone.')
 
 
 # ---------------------------------------------------------------------------

@@ -1,38 +1,36 @@
-"""Convert HFAN checkpoints between the published layout and this project's.
+"""Convert an HFAN checkpoint to this project's layout, weights only.
 
     # released file -> this project's layout (loads with mmseg's init_model)
     python tools/convert_checkpoint.py checkpoint/HFAN-s-converted.pth \\
         checkpoint/hfan_small_mmseg1x.pth \\
         --config local_configs/hfan/hfan.small.512x512.refine.py
 
-    # back to the published (mmseg-0.11) layout
-    python tools/convert_checkpoint.py work_dirs/x/iter_4000.pth out.pth \\
-        --to-published
-
 The layout, select_method, MiT size and decoder width are detected from the
 keys and shapes and printed. With ``--config`` the result is checked
 against the model built from that config (strict key and shape match) and
-nothing is written on a mismatch. The output holds ``state_dict`` and a
-``meta`` (dataset_meta = classes and palette, what ``init_model`` reads)
-that ``torch.load(weights_only=True)`` accepts; it is written atomically
-(temporary file, then ``os.replace``).
+nothing is written on a mismatch. A bare MiT (SegFormer's ImageNet
+``mit_b*.pth``) is written with MMSeg's MiT names. The output holds
+``state_dict`` and a ``meta`` (dataset_meta = classes and palette, what
+``init_model`` reads) that ``torch.load(weights_only=True)`` accepts; it is
+written atomically (temporary file, then ``os.replace``). A source that only
+a full unpickling can read is refused unless ``--trust-checkpoint`` is given:
+converting such a file once is how it becomes loadable weights-only.
 """
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
 
-import torch  # noqa: E402
-from hfan.apis.launch import add_cfg_options  # noqa: E402
-
-from hfan.apis.checkpoint import (  # noqa: E402
-    CheckpointMismatchError, compare_state_dicts, diagnose, read_checkpoint)
-from hfan.utils.atomic_io import atomic_path  # noqa: E402
-from hfan.utils.cli import CLIError, run_cli  # noqa: E402
-from hfan.models.checkpoint_layout import (  # noqa: E402
-    convert_to_hfan, detect_layout, extract_state_dict, hfan_to_published,
-    select_method_in_meta)
+from hfan.apis.launch import add_cfg_options
+from hfan.models.checkpoint import (CheckpointMismatchError,
+                                    compare_state_dicts, convert_to_hfan,
+                                    detect_layout, diagnose,
+                                    extract_state_dict,
+                                    mit_original_to_mmseg, read_checkpoint,
+                                    select_method_in_meta)
+from hfan.utils.atomic_io import atomic_path
+from hfan.utils.cli import CLIError, run_cli
 
 DATASET_META = dict(classes=('background', 'foreground'),
                     palette=[[0, 0, 0], [255, 0, 0]])
@@ -41,15 +39,12 @@ DATASET_META = dict(classes=('background', 'foreground'),
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Convert an HFAN checkpoint (published mmseg-0.11 layout '
-        "<-> this project's MMSeg 1.x layout)")
+        "or a full pickle) to this project's MMSeg 1.x layout, weights only")
     parser.add_argument('src', help='source checkpoint (local file)')
     parser.add_argument('dst', help='output file')
     parser.add_argument(
         '--config',
         help='check the result against the model of this config (strict)')
-    parser.add_argument('--to-published',
-                        action='store_true',
-                        help='write the published (mmseg-0.11) layout instead')
     add_cfg_options(parser, help='overrides of the --config settings')
     parser.add_argument(
         '--fp16',
@@ -57,9 +52,10 @@ def parse_args(argv=None):
         help='store floating-point tensors as float16 (half the size; they '
         'load into float32 models unchanged otherwise)')
     parser.add_argument(
-        '--untrusted',
+        '--trust-checkpoint',
         action='store_true',
-        help='refuse to fully unpickle SRC when weights_only loading fails')
+        help='fully unpickle SRC if weights-only loading refuses it (it can '
+        'run code: only for files you trust)')
     return parser.parse_args(argv)
 
 
@@ -93,12 +89,12 @@ def _plain(value):
     return str(value)
 
 
-def output_meta(checkpoint, layout, src: str, to_published: bool) -> dict:
+def output_meta(checkpoint, layout, src: str) -> dict:
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     meta = meta if isinstance(meta, dict) else {}
     out = dict(converted_from=osp.basename(src),
                source_layout=layout.kind,
-               hfan_layout='hfan_published' if to_published else 'hfan',
+               hfan_layout='mit_mmseg' if layout.is_backbone_only else 'hfan',
                select_method=select_method_in_meta(checkpoint)
                or layout.variant(),
                mit_arch=layout.mit_arch,
@@ -110,9 +106,6 @@ def output_meta(checkpoint, layout, src: str, to_published: bool) -> dict:
         meta.get('dataset_meta')
         or {}).get('palette') or DATASET_META['palette']
     out['dataset_meta'] = dict(classes=tuple(classes), palette=list(palette))
-    if to_published:  # what mmseg-0.11 tools read
-        out['CLASSES'] = tuple(classes)
-        out['PALETTE'] = list(palette)
     if isinstance(meta.get('config'), str):
         out['source_config'] = meta['config']
     return _plain(out)
@@ -148,7 +141,7 @@ def main(argv=None) -> int:
 def _main(argv=None) -> int:
     args = parse_args(argv)
     check_paths(args.src, args.dst)
-    checkpoint = read_checkpoint(args.src, trusted=not args.untrusted)
+    checkpoint = read_checkpoint(args.src, trust=args.trust_checkpoint)
     if not isinstance(checkpoint, dict):
         raise CLIError(f'{args.src} holds a {type(checkpoint).__name__}, '
                        'not a checkpoint dict (a state dict, or a dict with '
@@ -159,6 +152,9 @@ def _main(argv=None) -> int:
         raise CLIError(f'{args.src} is not a model checkpoint: {err}') \
             from None
     layout = detect_layout(state_dict)
+    if layout.kind == 'segformer':
+        raise CLIError(f'{args.src} is a {layout.describe()}; nothing '
+                       'written')
     if layout.kind == 'unknown':
         keys = ', '.join(list(state_dict)[:3])
         raise CLIError(
@@ -167,22 +163,20 @@ def _main(argv=None) -> int:
             "model (backbone.*, decode_head.*) in this project's or the "
             'published layout; nothing written')
     print(f'{args.src}: {layout.describe()}')
-    if layout.is_backbone_only:
-        print('  a bare MiT backbone (ImageNet initialisation) is not an HFAN '
-              "model: use it through the backbone's init_cfg "
-              '(checkpoint/mit_b*.pth); MMSeg converts it with '
-              'tools/model_converters/mit2mmseg.py if needed')
-        return 1
-    conversion = convert_to_hfan(state_dict)
-    ours = conversion.state_dict
-    if conversion.dropped:
-        print(f'  dropped (unused in the published model): '
-              f'{", ".join(conversion.dropped)}')
-
-    if args.config:
+    if layout.is_backbone_only:  # an ImageNet file: MMSeg's MiT names
+        out_state = mit_original_to_mmseg(state_dict)
+        target = "MMSeg's MiT names (for the backbone's init_cfg)"
+    else:
+        conversion = convert_to_hfan(state_dict)
+        out_state = conversion.state_dict
+        target = "this project's layout"
+        if conversion.dropped:
+            print(f'  dropped (unused in the published model): '
+                  f'{", ".join(conversion.dropped)}')
+    if args.config and not layout.is_backbone_only:
         model = build_model(args.config, args.cfg_options)
         missing, unexpected, mismatched = compare_state_dicts(
-            ours, model.state_dict())
+            out_state, model.state_dict())
         if missing or unexpected or mismatched:
             error = CheckpointMismatchError(
                 args.src, layout, missing, unexpected, mismatched,
@@ -190,27 +184,19 @@ def _main(argv=None) -> int:
             print(str(error), file=sys.stderr)
             return 2
         print(f'  matches {args.config} (strict)')
-
-    if args.to_published:
-        out_state = hfan_to_published(ours)
-        target = 'published (mmseg-0.11) layout'
-    else:
-        out_state = ours
-        target = "this project's layout"
     if args.fp16:
         out_state = {
             k: v.half() if v.is_floating_point() else v
             for k, v in out_state.items()
         }
         target += ', float16'
-    out = dict(meta=output_meta(checkpoint, layout, args.src,
-                                args.to_published),
+    out = dict(meta=output_meta(checkpoint, layout, args.src),
                state_dict=out_state)
     atomic_save(out, args.dst)
     method = layout.select_method or select_method_in_meta(
         checkpoint) or layout.variant()
-    print(f'  wrote {args.dst}: {target}, {len(out_state)} tensors, '
-          f'select_method={method}, '
+    print(f'  wrote {args.dst}: {target}, {len(out_state)} tensors, ' + (
+        '' if layout.is_backbone_only else f'select_method={method}, ') +
           f'MiT-{layout.mit_arch or "?"}, E={layout.embed_dim}')
     return 0
 

@@ -1,17 +1,9 @@
 """SegFormer's Mix Transformer with the LayerNorm settings of its release."""
+from mmengine.model.weight_init import initialize, update_init_info
+
 from mmseg.models.backbones import MixVisionTransformer
 from mmseg.registry import MODELS
-
-# Stage widths/depths of the released MiT variants (SegFormer, Xie et al. 2021).
-MIT_SETTINGS = {
-    'b0': dict(embed_dims=32, num_layers=[2, 2, 2, 2]),
-    'b1': dict(embed_dims=64, num_layers=[2, 2, 2, 2]),
-    'b2': dict(embed_dims=64, num_layers=[3, 4, 6, 3]),
-    'b3': dict(embed_dims=64, num_layers=[3, 4, 18, 3]),
-    'b4': dict(embed_dims=64, num_layers=[3, 8, 27, 3]),
-    'b5': dict(embed_dims=64, num_layers=[3, 6, 40, 3]),
-}
-MIT_NUM_HEADS = [1, 2, 5, 8]
+from .checkpoint import MIT_NUM_HEADS, MIT_SETTINGS, load_mit_pretrained
 
 
 def mit_channels(arch: str):
@@ -75,9 +67,6 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
         ]
         if not pretrained:
             return super().init_weights()
-        from mmengine.model.weight_init import initialize, update_init_info
-
-        from hfan.apis.checkpoint import load_mit_pretrained
         others = [c for c in cfgs if c not in pretrained]
         if others:
             initialize(self, others)

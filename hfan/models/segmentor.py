@@ -6,7 +6,7 @@ from torch import nn
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from .checkpoint_layout import convert_to_hfan, needs_conversion
+from .checkpoint import convert_to_hfan
 
 
 def sync_bn_unsupported() -> bool:
@@ -54,20 +54,21 @@ class VOSEncoderDecoder(EncoderDecoder):
 def accept_published_layout(module, state_dict, prefix, local_metadata,
                             strict, missing_keys, unexpected_keys,
                             error_msgs) -> None:
-    """``load_state_dict`` pre-hook: published HFAN keys -> this project's.
+    """``load_state_dict`` pre-hook: any HFAN layout -> this project's.
 
-    Runs before any key is matched. The entries under ``prefix`` are
-    converted in place (torch and mmengine both hand hooks their own copy
-    of the state dict); a state dict already in this layout is untouched.
-    The published, never-used ``decode_head.conv_seg`` (2, 128, 1, 1) is
-    dropped.
+    The one place where checkpoints are converted at load time (as timm's
+    ``checkpoint_filter_fn``), so every loader takes the released files:
+    mmengine's ``load_checkpoint``, the Runner's ``load_from``,
+    ``mmseg.apis.init_model`` and ``load_hfan_checkpoint``. It runs before
+    any key is matched and converts the entries under ``prefix`` in place
+    (torch and mmengine hand hooks their own copy of the state dict); a
+    state dict already in this layout is untouched. The published,
+    never-used ``decode_head.conv_seg`` (2, 128, 1, 1) is dropped.
     """
     keys = [k for k in state_dict if k.startswith(prefix)]
-    if not needs_conversion(k[len(prefix):] for k in keys):
-        return
-    sub = {k[len(prefix):]: state_dict[k] for k in keys}
     try:
-        conversion = convert_to_hfan(sub)
+        conversion = convert_to_hfan(
+            {k[len(prefix):]: state_dict[k] for k in keys})
     except ValueError as error:  # e.g. fusion modules of two methods
         error_msgs.append(str(error))
         return

@@ -1,0 +1,404 @@
+"""Reading checkpoint files and loading them, with the reasons when they
+do not fit.
+
+* :func:`read_checkpoint`: ``torch.load(weights_only=True)`` with the data
+  types mmcv/mmengine checkpoints hold allowed; a file that needs a full
+  unpickling (which can run code) is refused unless the caller trusts it.
+* :func:`load_hfan_checkpoint`: a strict loader for inference and tools;
+  a mismatch raises :class:`CheckpointMismatchError` naming the keys and
+  the likely cause (MiT size, ``select_method``, decoder width, a bare
+  backbone or SegFormer file ...).
+* :func:`load_mit_pretrained`: ImageNet MiT initialisation, used by
+  ``OriginalMixVisionTransformer.init_weights``.
+"""
+import os
+import os.path as osp
+import pickle
+import warnings
+import zipfile
+from collections import OrderedDict
+from typing import List, Mapping, Optional, Tuple, Union
+
+import torch
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from torch import Tensor, nn
+
+from .layout import (BACKBONE_PREFIX, CONFIG_BY_ARCH, PARAMETER_FREE_METHODS,
+                     CheckpointLayout, convert_to_hfan, detect_layout,
+                     extract_state_dict, mit_arch_of, mit_original_to_mmseg,
+                     select_method_in_meta)
+
+CHECKPOINT_HELP = ('see checkpoint/README.md for the released files and '
+                   'where to put them')
+MAX_LISTED = 12
+
+
+class CheckpointFileError(ValueError):
+    """A file that cannot be read as a checkpoint; the message names it."""
+
+
+class UntrustedCheckpointError(CheckpointFileError):
+    """A checkpoint that only a full unpickling could read, not trusted."""
+
+
+def _safe_globals() -> list:
+    """Types that mmcv/mmengine checkpoints hold besides tensors: numpy
+    scalars/arrays in ``meta``, mmengine's ``HistoryBuffer``. Data only, no
+    callable a pickle could run."""
+    try:  # the allowlist mmengine resumes its own checkpoints with
+        from mmengine.runner.checkpoint import get_torch_safe_globals
+        return get_torch_safe_globals()
+    except ImportError:  # mmengine < 0.10.8
+        import numpy as np
+        core = getattr(np, '_core', None) or np.core
+        return [core.multiarray.scalar, core.multiarray._reconstruct,
+                np.ndarray, np.dtype, getattr] + [
+                    type(np.dtype(t)) for t in (np.float64, np.float32,
+                                                np.int64, np.int32, np.bool_)]
+
+
+def check_checkpoint_file(path: str) -> None:
+    """Refuse, before any work, a file that cannot be a ``torch.save``
+    checkpoint: missing, empty, neither a zip archive nor a legacy pickle,
+    or a truncated archive (FileNotFoundError / CheckpointFileError)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'checkpoint file not found: {path!r} (absolute: '
+            f'{osp.abspath(path)!r}); {CHECKPOINT_HELP}')
+    with open(path, 'rb') as f:
+        head = f.read(4)
+    expected = 'a .pth file written by torch.save is expected'
+    if not head:
+        raise CheckpointFileError(f'checkpoint {path} is empty (0 bytes); '
+                                  f'{expected}')
+    if head.startswith(b'PK'):
+        if not zipfile.is_zipfile(path):
+            raise CheckpointFileError(
+                f'checkpoint {path} is a truncated or damaged archive; '
+                're-download or re-save it')
+    elif head[0] != 0x80:  # every pickle protocol >= 2 starts with PROTO
+        raise CheckpointFileError(
+            f'{path} is not a PyTorch checkpoint (it starts with {head!r}); '
+            f'{expected}')
+
+
+def read_checkpoint(path: str,
+                    map_location: Union[str, torch.device] = 'cpu',
+                    trust: bool = False):
+    """Load a local checkpoint file with ``weights_only=True``.
+
+    Args:
+        path: A local file; URLs are refused (nothing is downloaded).
+        map_location: As ``torch.load``.
+        trust: Allow a full unpickling (``weights_only=False``) of a file
+            that holds other Python objects. Unpickling can run code: only
+            for files you trust. Without it such a file is refused with
+            :class:`UntrustedCheckpointError`, which says how to convert it
+            to a weights-only copy once.
+    """
+    path = osp.expanduser(str(path))
+    if '://' in path:
+        raise ValueError(
+            f'{path!r} is a URL; HFAN never downloads weights. Download the '
+            f'file yourself and pass its local path ({CHECKPOINT_HELP}).')
+    check_checkpoint_file(path)
+    try:
+        with torch.serialization.safe_globals(_safe_globals()):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True)
+    except pickle.UnpicklingError as error:
+        refused = error
+    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
+        raise CheckpointFileError(
+            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
+            ' (truncated or damaged?)') from None
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # noqa: BLE001  (a legacy, non-zip file)
+        names = [str(refused).splitlines()[0]]
+    if not trust:
+        raise UntrustedCheckpointError(
+            f'{path} holds Python objects that weights-only loading refuses '
+            f'({", ".join(names)}); unpickling them can run code. If you '
+            'trust the file, convert it once to a weights-only copy: '
+            f'python tools/convert_checkpoint.py {path} OUT.pth '
+            '--trust-checkpoint (or pass trust=True / --trust-checkpoint to '
+            'load it as it is)') from None
+    warnings.warn(f'{path}: fully unpickling a trusted file (it holds '
+                  f'{", ".join(names)})', stacklevel=2)
+    return torch.load(path, map_location=map_location, weights_only=False)
+
+
+# ---------------------------------------------------------------------------
+# Why a checkpoint does not fit a model
+# ---------------------------------------------------------------------------
+def _mit_name(arch, dims, depths) -> str:
+    name = f'MiT-{arch}' if arch else 'MiT'
+    if depths:
+        name += f' (depths {",".join(map(str, depths))}'
+        name += f'; dims {",".join(map(str, dims))})' if dims else ')'
+    return name
+
+
+def _model_mit(model: nn.Module):
+    """(arch, dims, depths, backbone class) of a segmentor or a MiT."""
+    mit = getattr(model, 'backbone', model)
+    mit = getattr(mit, 'backbone', mit)  # inside DualStreamEncoder
+    if not isinstance(getattr(mit, 'num_layers', None), (list, tuple)):
+        return None, None, None, type(mit).__name__
+    dims = tuple(mit.embed_dims * h for h in mit.num_heads)
+    depths = tuple(mit.num_layers)
+    arch = getattr(mit, 'arch', None) or mit_arch_of(dims, depths)
+    return arch, dims, depths, type(mit).__name__
+
+
+def diagnose(layout: CheckpointLayout,
+             model: nn.Module,
+             meta_select_method: Optional[str] = None) -> List[str]:
+    """Likely causes of a mismatch between a checkpoint and a model (a
+    segmentor, or a bare MiT for ImageNet initialisation)."""
+    model = model.module if is_model_wrapper(model) else model
+    arch, dims, depths, backbone = _model_mit(model)
+    ckpt_mit = _mit_name(layout.mit_arch, layout.mit_dims, layout.mit_depths)
+    head = getattr(model, 'decode_head', None)
+    if head is not None and layout.is_backbone_only:
+        return [
+            f'this is a bare {ckpt_mit} backbone file (e.g. SegFormer\'s '
+            f'ImageNet mit_{layout.mit_arch or "b?"}.pth), not a trained HFAN '
+            "model: it initialises the backbone for training (init_cfg, "
+            'checkpoint/mit_b*.pth). For inference use a released HFAN '
+            'checkpoint, e.g. checkpoint/HFAN-s-converted.pth'
+        ]
+    causes = []
+    if layout.kind == 'segformer':
+        causes.append(
+            'this is a plain SegFormer segmentor (MMSeg SegformerHead), not '
+            'an HFAN model; its MiT can initialise HFAN\'s backbone: '
+            "model.backbone.backbone.init_cfg=dict(type='Pretrained', "
+            "checkpoint=FILE, prefix='backbone.')")
+    elif layout.kind == 'unknown':
+        causes.append('the state dict is neither a published HFAN '
+                      "checkpoint nor one in this project's layout "
+                      f'({layout.describe()})')
+    if layout.mit_depths and depths is None:
+        causes.append(f'this checkpoint holds an {ckpt_mit} backbone but '
+                      f"the model's backbone is {backbone}")
+    elif layout.mit_depths and (layout.mit_depths, layout.mit_dims) != (
+            depths, dims):
+        if head is None:
+            hint = ': point init_cfg at the matching mit_b*.pth'
+        elif layout.mit_arch in CONFIG_BY_ARCH:
+            size = dict(b1='small', b2='medium', b3='large')[layout.mit_arch]
+            hint = (f': use the {size} config '
+                    f'({CONFIG_BY_ARCH[layout.mit_arch]})')
+        else:
+            hint = (f": set model.backbone.backbone.arch='{layout.mit_arch}'"
+                    if layout.mit_arch else '')
+        causes.append(f'this looks like an {ckpt_mit} checkpoint but the '
+                      f'model has {_mit_name(arch, dims, depths)}' + hint)
+    method = getattr(head, 'select_method', None)
+    found = layout.select_method
+    if method and found and found != method:
+        where = (f'{found}{{s}} modules' if layout.kind == 'hfan_published'
+                 else f'{found} fusion modules')
+        causes.append(
+            f"this checkpoint has {where}: select_method='{found}', but the "
+            f"model was built with select_method='{method}' (pass "
+            f'--cfg-options model.decode_head.select_method={found})')
+    elif (method and layout.kind in ('hfan', 'hfan_published')
+          and not layout.methods_found
+          and method not in PARAMETER_FREE_METHODS):
+        known = (f" (its meta says select_method='{meta_select_method}')"
+                 if meta_select_method else '')
+        causes.append(
+            'this checkpoint has no fusion modules: it is an im/fw/base '
+            f'ablation model{known}, but the model was built with '
+            f"select_method='{method}' (pass --cfg-options model.decode_head."
+            f'select_method={meta_select_method or "im, fw or base"})')
+    embed = getattr(head, 'channels', None)
+    if layout.embed_dim and embed and layout.embed_dim != embed:
+        causes.append(
+            f'decoder embed dim {layout.embed_dim} in the checkpoint vs '
+            f'{embed} in the model (decode_head.channels; HFAN-Small uses '
+            '256, Medium/Large 768: use the config matching the checkpoint)')
+    return causes
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint does not fit a model: the keys and the likely causes."""
+
+    def __init__(self, source: str, layout: CheckpointLayout,
+                 missing: List[str], unexpected: List[str],
+                 mismatched: List[Tuple[str, tuple, tuple]],
+                 causes: List[str]):
+        self.source, self.layout, self.causes = source, layout, causes
+        self.missing, self.unexpected = missing, unexpected
+        self.mismatched = mismatched
+        lines = [f'checkpoint {source} does not match the model '
+                 f'(detected: {layout.describe()}).']
+        if causes:
+            lines += ['Likely cause:'] + [f'  - {c}' for c in causes]
+        for title, items in (
+            ('missing in the checkpoint', missing),
+            ('unexpected in the checkpoint', unexpected),
+            ('shape mismatch (checkpoint vs model)',
+             [f'{k}: {a} vs {b}' for k, a, b in mismatched]),
+        ):
+            if items:
+                lines.append(f'{len(items)} key(s) {title}:')
+                lines += [f'  {item}' for item in items[:MAX_LISTED]]
+                if len(items) > MAX_LISTED:
+                    lines.append(f'  ... and {len(items) - MAX_LISTED} more')
+        super().__init__('\n'.join(lines))
+
+
+def compare_state_dicts(
+    source: Mapping[str, Tensor], target: Mapping[str, Tensor]
+) -> Tuple[List[str], List[str], List[Tuple[str, tuple, tuple]]]:
+    """(missing, unexpected, shape-mismatched) keys of ``source`` against
+    ``target``; a missing ``num_batches_tracked`` is tolerated."""
+    missing = [k for k in target if k not in source
+               and not k.endswith('num_batches_tracked')]
+    unexpected = [k for k in source if k not in target]
+    mismatched = [(k, tuple(v.shape), tuple(target[k].shape))
+                  for k, v in source.items()
+                  if k in target and v.shape != target[k].shape]
+    return missing, unexpected, mismatched
+
+
+# ---------------------------------------------------------------------------
+# Loaders
+# ---------------------------------------------------------------------------
+def load_hfan_checkpoint(model: nn.Module,
+                         checkpoint: Union[str, os.PathLike, Mapping],
+                         strict: bool = True,
+                         map_location: Union[str, torch.device] = 'cpu',
+                         trust: bool = False,
+                         logger: Optional[str] = 'current') -> dict:
+    """Load an HFAN checkpoint of any supported layout into ``model``.
+
+    The key map is :func:`convert_to_hfan`, the function the segmentor's
+    ``load_state_dict`` pre-hook applies to every other load path
+    (mmengine's ``load_checkpoint``, ``load_from``, ``init_model``); here
+    it runs first so that a mismatch can be explained before anything is
+    loaded.
+
+    Args:
+        model: A ``VOSEncoderDecoder`` (or a wrapper of one).
+        checkpoint: A file, or a loaded checkpoint dict
+            (``{'state_dict': ...}``, ``{'model': ...}`` or a state dict).
+        strict: Raise :class:`CheckpointMismatchError` on any missing,
+            unexpected or shape-mismatched key. With ``strict=False`` the
+            report is logged and the tensors that fit are loaded; the
+            model's other parameters keep their values.
+        map_location: As ``torch.load``.
+        trust: Allow a full unpickling of the file (:func:`read_checkpoint`).
+
+    Returns:
+        The checkpoint container (``meta`` when the file had one).
+    """
+    source = '<state dict>'
+    if isinstance(checkpoint, (str, os.PathLike)):
+        source = str(checkpoint)
+        checkpoint = read_checkpoint(source, map_location, trust=trust)
+    state_dict = extract_state_dict(checkpoint)
+    meta_method = select_method_in_meta(checkpoint)
+    model = model.module if is_model_wrapper(model) else model
+    conversion = convert_to_hfan(state_dict)
+    layout = conversion.layout
+    if layout.is_backbone_only:  # never a partial load of a bare MiT
+        raise CheckpointMismatchError(source, layout, [], [], [],
+                                      diagnose(layout, model))
+    if conversion.converted:
+        dropped = ', '.join(conversion.dropped)
+        print_log(f'{source}: {layout.describe()}; converted to this '
+                  f"project's layout ({len(conversion.state_dict)} tensors"
+                  + (f', dropped unused {dropped}' if dropped else '') + ')',
+                  logger=logger)
+    state_dict = conversion.state_dict
+    target = model.state_dict()
+    missing, unexpected, mismatched = compare_state_dicts(state_dict, target)
+    if missing or unexpected or mismatched:
+        error = CheckpointMismatchError(source, layout, missing, unexpected,
+                                        mismatched,
+                                        diagnose(layout, model, meta_method))
+        if strict:
+            raise error
+        print_log(str(error), logger=logger, level=30)
+        bad = set(unexpected) | {k for k, _, _ in mismatched}
+        state_dict = OrderedDict(
+            (k, v) for k, v in state_dict.items() if k not in bad)
+    method = getattr(getattr(model, 'decode_head', None), 'select_method',
+                     None)
+    if (meta_method and method and meta_method != method
+            and layout.select_method is None):
+        warnings.warn(
+            f'{source} was trained with select_method={meta_method!r} (its '
+            f'meta config) but the model uses {method!r}; both have the same '
+            'weights, so the load succeeds, but the outputs differ.',
+            stacklevel=2)
+    for key in target:  # a missing counter keeps the model's own
+        if key.endswith('num_batches_tracked'):
+            state_dict.setdefault(key, target[key])
+    model.load_state_dict(state_dict, strict=strict)
+    return checkpoint
+
+
+def load_mit_pretrained(backbone: nn.Module,
+                        filename: str,
+                        prefix: Optional[str] = None,
+                        map_location: Union[str, torch.device] = 'cpu',
+                        trust: bool = False,
+                        logger: Optional[str] = 'current') -> List[str]:
+    """Initialise an MMSeg-named MiT from an ImageNet (or HFAN) checkpoint.
+
+    The file may be SegFormer's raw ``mit_b*.pth`` (original names and the
+    ``head.*`` classifier), MMSeg's ``mit2mmseg`` output, or a segmentor
+    checkpoint with the MiT under ``prefix`` (by default
+    ``backbone.backbone.`` or ``backbone.`` when the file's top level is
+    not a MiT). It is loaded with ``strict=True`` once converted to MMSeg
+    names and the classifier and non-backbone entries are left out.
+
+    Returns:
+        The keys left out.
+    """
+    if not osp.isfile(osp.expanduser(str(filename))):
+        raise FileNotFoundError(
+            f"MiT pretrained weights {filename!r}, named by the backbone's "
+            'init_cfg, not found. Put the ImageNet-1k mit_b*.pth of the '
+            "SegFormer release (NVlabs/SegFormer, 'imagenet_pretrained') in "
+            'checkpoint/ (checkpoint/README.md), or set model.backbone.'
+            'backbone.init_cfg=None (a trained HFAN model needs none).')
+    state_dict = extract_state_dict(
+        read_checkpoint(filename, map_location, trust=trust))
+    if prefix and not prefix.endswith('.'):
+        prefix += '.'
+    candidates = ([prefix] if prefix is not None else
+                  ['', BACKBONE_PREFIX, 'backbone.'])
+    for candidate in candidates:
+        sub = OrderedDict((k[len(candidate):], v)
+                          for k, v in state_dict.items()
+                          if k.startswith(candidate))
+        layout = detect_layout(sub)
+        if layout.mit_dims and (candidate or layout.is_backbone_only):
+            break
+    else:
+        raise ValueError(
+            f'no MiT backbone weights found in {filename} (looked under '
+            f'{candidates}; first keys: {list(state_dict)[:5]})')
+    left_out = [k for k in state_dict if not k.startswith(candidate)]
+    left_out += [candidate + k for k in sub if k.startswith('head.')]
+    sub = mit_original_to_mmseg(sub)
+    missing, unexpected, mismatched = compare_state_dicts(
+        sub, backbone.state_dict())
+    if missing or unexpected or mismatched:
+        layout = detect_layout(sub)
+        raise CheckpointMismatchError(filename, layout, missing, unexpected,
+                                      mismatched, diagnose(layout, backbone))
+    backbone.load_state_dict(sub, strict=True)
+    shown = ', '.join(left_out[:4]) + (' ...' if len(left_out) > 4 else '')
+    print_log(f'MiT initialised from {filename} ({len(sub)} tensors'
+              + (f'; left out {len(left_out)}: {shown}' if left_out else '')
+              + ')', logger=logger)
+    return left_out
