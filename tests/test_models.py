@@ -329,3 +329,70 @@ def test_fusion_modules_are_per_level():
     last = model.decode_head.fusions[-1].object_context.bottleneck.conv
     assert last.in_channels == 2 * 256 and last.out_channels == 256
     assert copy.deepcopy(model) is not None
+
+
+# ---------------------------------------------------------------------------
+# MiT initialisation (init_cfg type='Pretrained') from whole checkpoints
+# ---------------------------------------------------------------------------
+def _random_mit_weights(seed):
+    """MiT-b0 tensors unlike any initialisation: N(0, 1) everywhere."""
+    g = torch.Generator().manual_seed(seed)
+    mit = MODELS.build(dict(MIT_B0))
+    return {k: torch.randn(v.shape, generator=g)
+            for k, v in mit.state_dict().items()}
+
+
+def _mit_initialised_from(path, **init):
+    mit = MODELS.build(
+        dict(MIT_B0, init_cfg=dict(type='Pretrained', checkpoint=str(path),
+                                   **init)))
+    mit.init_weights()
+    return mit.state_dict()
+
+
+def _assert_same_tensors(state, expected):
+    assert sorted(state) == sorted(expected)
+    for key, value in expected.items():
+        assert torch.equal(state[key], value), key
+
+
+def test_mit_initialises_from_whole_segmentor_checkpoints(tmp_path):
+    """An HFAN checkpoint (MiT under `backbone.backbone.`, head, meta) and
+    an MMSeg SegFormer checkpoint (MiT under `backbone.`): the backbone gets
+    exactly the saved MiT tensors, nothing of the head."""
+    weights = _random_mit_weights(1)
+    hfan_model = MODELS.build(tiny_model_cfg('hfan'))
+    hfan_model.backbone.backbone.load_state_dict(weights)
+    path = tmp_path / 'hfan.pth'
+    torch.save({'state_dict': hfan_model.state_dict(),
+                'meta': dict(iter=4)}, path)
+    _assert_same_tensors(_mit_initialised_from(path), weights)
+
+    other = _random_mit_weights(2)
+    segformer = MODELS.build(dict(
+        type='EncoderDecoder',
+        backbone=dict(MIT_B0),
+        decode_head=dict(type='SegformerHead', in_channels=MIT_B0_CHANNELS,
+                         in_index=[0, 1, 2, 3], channels=32, num_classes=2),
+        test_cfg=dict(mode='whole')))
+    segformer.backbone.load_state_dict(other)
+    assert any(k.startswith('decode_head.')
+               for k in segformer.state_dict())
+    path = tmp_path / 'segformer.pth'
+    torch.save({'state_dict': segformer.state_dict()}, path)
+    _assert_same_tensors(_mit_initialised_from(path), other)
+
+
+def test_mit_init_cfg_prefix_selects_the_weights(tmp_path):
+    """Two MiTs in one file under non-standard prefixes: init_cfg's
+    `prefix` (with or without its trailing dot) picks which one."""
+    teacher, student = _random_mit_weights(3), _random_mit_weights(4)
+    state = {f'teacher.encoder.{k}': v for k, v in teacher.items()}
+    state.update({f'student.encoder.{k}': v for k, v in student.items()})
+    state['teacher.classifier.weight'] = torch.zeros(2, 256)
+    path = tmp_path / 'distill.pth'
+    torch.save({'state_dict': state}, path)
+    _assert_same_tensors(
+        _mit_initialised_from(path, prefix='teacher.encoder'), teacher)
+    _assert_same_tensors(
+        _mit_initialised_from(path, prefix='student.encoder.'), student)
