@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import ROOT, write_vos_split
+from conftest import ROOT, load_tool, write_vos_split
 
 from mmengine.runner.checkpoint import get_torch_safe_globals
 
@@ -162,6 +162,32 @@ def test_refine_needs_stage1_checkpoint(tmp_path):
     assert proc.returncode != 0
     assert 'iter_160000.pth' in proc.stderr
     assert '--load-from' in proc.stderr
+
+
+def test_amp_is_cuda_only_as_documented(tmp_path, data_root, monkeypatch,
+                                        capsys):
+    """`--amp` (help: "automatic mixed precision (CUDA)") is mmengine's
+    AmpOptimWrapper with dynamic loss scaling where CUDA is available;
+    without it, train.py stops at the top with one line that names --amp
+    (exit 1, not a crash report, no checkpoint)."""
+    train = load_tool('train')
+    work = tmp_path / 'w'
+    argv = [osp.join(ROOT, 'tests/configs/hfan_tiny.py'), '--amp',
+            '--work-dir', str(work), '--cfg-options',
+            f'synthetic_root={data_root}', *NO_VAL]
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert train.cli(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith('train.py: error: --amp')
+    assert 'CUDA' in err[0]
+    assert not glob.glob(str(work / '**' / '*.pth'), recursive=True)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = train.build_config(train.parse_args(argv))
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    without = train.build_config(train.parse_args(argv[:1] + argv[2:]))
+    assert without.optim_wrapper.type == 'OptimWrapper'
 
 
 def test_finite_loss_hook_stops_on_nan():

@@ -116,6 +116,7 @@ def build_config(args):
             randomness['deterministic'] = True
         cfg.randomness = randomness
     if args.amp:
+        check_amp_device()
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.load_from is not None:
@@ -140,6 +141,19 @@ def build_config(args):
         # files (e.g. checkpoint/mit_b1.pth) are then neither read nor needed.
         drop_pretrained_init(cfg.model)
     return cfg
+
+
+def check_amp_device() -> None:
+    """``--amp`` is mmengine's ``AmpOptimWrapper``, which runs on CUDA (or
+    an NPU / MLU / MUSA device) only: say so at the top, not with an
+    assertion once the datasets and the model are built."""
+    from mmengine.device import (is_cuda_available, is_mlu_available,
+                                 is_musa_available, is_npu_available)
+    if not (is_cuda_available() or is_npu_available() or is_mlu_available()
+            or is_musa_available()):
+        raise CLIError(
+            '--amp (automatic mixed precision) needs a CUDA GPU and there '
+            'is none here; train without --amp on CPU')
 
 
 def check_resume(args, cfg) -> None:
