@@ -1,5 +1,6 @@
 """tools/test.py: J/F of a checkpoint on the config's test set (CPU)."""
 import json
+import math
 import os
 import os.path as osp
 import subprocess
@@ -13,6 +14,7 @@ from test_infer import (NAMES, SIZE, archive_path, run_infer,
 
 from hfan.apis.checkpoint import CheckpointMismatchError
 from hfan.evaluation import METRIC_KEYS
+from hfan.evaluation.cli import main_vos  # what tools/eval_vos.py runs
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -46,11 +48,37 @@ def test_test_tool_prints_j_and_f_and_writes_masks(tiny, vos_root, tmp_path,
             mask, cv2.imread(archive_path(infer_out, name),
                              cv2.IMREAD_UNCHANGED))
         assert osp.isfile(out / f'{name}.png')
+    # its figures are tools/eval_vos.py's on the masks it wrote (DAVIS-16
+    # protocol: the first and last frame of each video left out)
+    report = tmp_path / 'eval_vos.json'
+    assert main_vos([
+        f'{out}-DAVIS-16', osp.join(vos_root, 'mask', 'val'), '--json',
+        str(report), '--workers', '1', '--no-progress'
+    ]) == 0
+    offline = json.loads(report.read_text())
+    assert offline['num_frames_evaluated'] == 2 * (4 - 2)
+    assert 0 < offline['J_mean'] < 1 and 0 < offline['F_mean'] < 1
+    for key in METRIC_KEYS:
+        if offline[key] is None:  # NaN in the JSON
+            assert math.isnan(metrics[key]), key
+        else:
+            assert metrics[key] == pytest.approx(offline[key], abs=1e-9), key
 
 
 def test_test_tool_aug_test(tiny, vos_root, tmp_path):
-    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--aug-test')
+    """--aug-test: the masks are infer.py --aug-test's on the same video."""
+    out = tmp_path / 'pred'
+    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--aug-test',
+                            '--out', str(out))
     assert set(METRIC_KEYS) <= set(metrics)
+    infer_out = tmp_path / 'infer'
+    assert run_infer(tiny, vos_root, infer_out, '--aug-test') == 0
+    for name in NAMES:
+        mask = cv2.imread(archive_path(out, name), cv2.IMREAD_UNCHANGED)
+        assert mask.shape == SIZE
+        np.testing.assert_array_equal(
+            mask, cv2.imread(archive_path(infer_out, name),
+                             cv2.IMREAD_UNCHANGED))
 
 
 def test_test_tool_refuses_a_checkpoint_of_another_variant(
