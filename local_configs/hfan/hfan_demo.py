@@ -12,10 +12,10 @@ _base_ = [
 crop_size = (192, 192)
 model = dict(data_preprocessor=dict(size=crop_size))
 # stage 1's last checkpoint (train it first, or override with --load-from)
-load_from = 'work_dirs/hfan_demo_stage1/iter_3000.pth'
+load_from = 'work_dirs/hfan_demo_stage1/iter_8000.pth'
 optimizer = dict(lr=2e-4)
 optim_wrapper = dict(optimizer=optimizer, clip_grad=dict(max_norm=1.0))
-max_iters = 1000
+max_iters = 500
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -28,5 +28,5 @@ param_scheduler = [
 train_cfg = dict(max_iters=max_iters, val_interval=500)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=500, max_keep_ckpts=3))
+    checkpoint=dict(interval=500, max_keep_ckpts=1))
 env_cfg = dict(cudnn_benchmark=False)

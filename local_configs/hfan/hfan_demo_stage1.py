@@ -12,7 +12,7 @@ model = dict(data_preprocessor=dict(size=crop_size))
 # From scratch: a larger lr than fine-tuning, same head multiplier.
 optimizer = dict(lr=6e-4)
 optim_wrapper = dict(optimizer=optimizer, clip_grad=dict(max_norm=1.0))
-max_iters = 3000
+max_iters = 8000
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
          end=200),
@@ -24,8 +24,8 @@ param_scheduler = [
         begin=200,
         end=max_iters),
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=1000)
+train_cfg = dict(max_iters=max_iters, val_interval=2000)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=1000, max_keep_ckpts=2))
+    checkpoint=dict(interval=2000, max_keep_ckpts=2))
 env_cfg = dict(cudnn_benchmark=False)
