@@ -1,4 +1,5 @@
 """infer.py and VideoSegmenter on tiny synthetic videos (CPU, MiT-b0)."""
+import argparse
 import os
 import os.path as osp
 import subprocess
@@ -390,3 +391,30 @@ def test_split_batch_size_and_overwrite(tiny, segmenter, vos_root, tmp_path):
     for n in NAMES:
         assert os.stat(archive_path(one, n)).st_mtime_ns != stamps[n]
         assert open(archive_path(one, n), 'rb').read() == contents[n]
+
+
+def test_checkpoint_needing_full_unpickling_needs_trust(tiny, segmenter,
+                                                        vos_root, tmp_path,
+                                                        capsys):
+    """A checkpoint holding a pickled Python object (here an
+    argparse.Namespace in its meta) is refused by infer.py, naming the file
+    and the way out; with --trust-checkpoint it loads and gives the same
+    masks as the weights-only file."""
+    config, checkpoint = tiny
+    odd = str(tmp_path / 'odd.pth')
+    state = torch.load(checkpoint, weights_only=True)
+    state['meta'] = {'args': argparse.Namespace(lr=1)}
+    torch.save(state, odd)
+    assert run_infer((config, odd), vos_root, tmp_path / 'refused') == 1
+    err = capsys.readouterr().err
+    assert odd in err and '--trust-checkpoint' in err
+    assert not (tmp_path / 'refused').exists()
+    with pytest.warns(UserWarning, match='trusted'):
+        assert run_infer((config, odd), vos_root, tmp_path / 'trusted',
+                         '--trust-checkpoint') == 0
+    for name in NAMES:
+        frame, flow = read_pair(vos_root, name)
+        mask, _ = segmenter.segment_pair(frame, flow)
+        written = cv2.imread(archive_path(tmp_path / 'trusted', name),
+                             cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(written, mask.astype(np.uint8) * 255)

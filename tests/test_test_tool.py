@@ -12,7 +12,7 @@ from conftest import ROOT, load_tool
 from test_infer import (NAMES, SIZE, archive_path, run_infer,
                         save_tiny_checkpoint, write_tiny_config)
 
-from hfan.apis.checkpoint import CheckpointMismatchError
+from hfan.models.checkpoint import CheckpointMismatchError
 from hfan.evaluation import METRIC_KEYS
 from hfan.evaluation.cli import main_vos  # what tools/eval_vos.py runs
 

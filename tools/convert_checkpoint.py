@@ -22,7 +22,7 @@ import sys
 
 import torch
 
-from hfan.apis.launch import add_cfg_options
+from hfan.utils.launch import add_cfg_options
 from hfan.models.checkpoint import (CheckpointMismatchError,
                                     compare_state_dicts, convert_to_hfan,
                                     detect_layout, diagnose,

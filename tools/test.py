@@ -6,7 +6,7 @@ Several GPUs:    bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [options]
 
 The config's ``test_dataloader`` and ``test_evaluator`` (``VOSMetric``: the
 DAVIS-16 protocol) run in mmengine's Runner, as MMSeg's tools/test.py does.
-The checkpoint goes through :func:`hfan.apis.checkpoint.load_hfan_checkpoint`,
+The checkpoint goes through :func:`hfan.models.checkpoint.load_hfan_checkpoint`,
 strictly, so the released files (``HFAN-s-converted.pth``...) load as they
 are and a checkpoint of another variant is refused with the keys listed.
 """
@@ -51,6 +51,13 @@ def parse_args(argv=None):
         dest='aug_test',
         help='multi-scale + flip test: the config\'s tta_pipeline through '
         'MMSeg\'s SegTTAModel (softmax probabilities averaged)')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint that weights-only loading refuses (it holds '
+        'pickled Python objects; unpickling can run code): only for '
+        'files you trust. Better: convert it once with '
+        'tools/convert_checkpoint.py SRC OUT --trust-checkpoint')
     parser.add_argument(
         '--show-dir',
         help='save the frames painted with their predictions under this '
@@ -119,7 +126,7 @@ class WriteMasksHook(Hook):
 
 def main(argv=None):
     args = parse_args(argv)
-    from hfan.apis.checkpoint import check_checkpoint_file
+    from hfan.models.checkpoint import check_checkpoint_file
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
                                 'exist')
@@ -129,9 +136,9 @@ def main(argv=None):
     check_data_roots(cfg, ('test_dataloader', ))
     init_cpu_distributed(cfg.launcher)
     runner = Runner.from_cfg(cfg)
-    from hfan.apis.checkpoint import load_hfan_checkpoint
+    from hfan.models.checkpoint import load_hfan_checkpoint
     load_hfan_checkpoint(segmentor_of(runner.model), args.checkpoint,
-                         strict=True)
+                         strict=True, trust=args.trust_checkpoint)
     if args.out:
         runner.register_hook(WriteMasksHook(args.out), priority='LOW')
     metrics = runner.test()

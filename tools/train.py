@@ -16,7 +16,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 
 import hfan  # noqa: F401  (registers the plugin)
 from hfan.apis import load_config, load_hfan_checkpoint
-from hfan.apis.checkpoint import check_checkpoint_file
+from hfan.models.checkpoint import check_checkpoint_file
 from hfan.utils.launch import (add_cfg_options,
                                add_launcher_args, check_data_roots,
                                configure_cpu_distributed, export_local_rank,

@@ -139,6 +139,9 @@ class VideoSegmenter:
             sums in float16 too). CUDA only: refused on other devices.
         cfg_options: config overrides (``--cfg-options`` dict), applied with
             :func:`hfan.apis.load_config` rules.
+        trust_checkpoint: allow a checkpoint that ``weights_only`` loading
+            refuses to be unpickled in full (it can run code); without it
+            such a file is refused with a message saying how to convert it.
 
     Attributes:
         model: the segmentor (eval mode, on ``device``).
@@ -152,7 +155,8 @@ class VideoSegmenter:
                  device: Union[str, torch.device] = 'cpu',
                  aug_test: bool = False,
                  fp16: bool = False,
-                 cfg_options: Optional[Dict[str, Any]] = None):
+                 cfg_options: Optional[Dict[str, Any]] = None,
+                 trust_checkpoint: bool = False):
         self.device = torch.device(device)
         if fp16 and self.device.type != 'cuda':
             raise ValueError(FP16_NEEDS_CUDA.format(device=str(device)))
@@ -178,8 +182,9 @@ class VideoSegmenter:
         # device.
         model = revert_sync_batchnorm(model)
         if checkpoint is not None:
-            from hfan.apis.checkpoint import load_hfan_checkpoint
-            load_hfan_checkpoint(model, checkpoint, strict=True)
+            from hfan.models.checkpoint import load_hfan_checkpoint
+            load_hfan_checkpoint(model, checkpoint, strict=True,
+                                 trust=trust_checkpoint)
         else:
             warnings.warn('VideoSegmenter: no checkpoint, the model keeps '
                           'random weights')

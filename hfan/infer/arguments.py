@@ -140,6 +140,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='multi-scale + flip test (ratios 0.75/1.0/1.75, probabilities '
         'averaged), as published')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint that weights-only loading refuses (it holds '
+        'pickled Python objects; unpickling can run code): only for '
+        'files you trust. Better: convert it once with '
+        'tools/convert_checkpoint.py SRC OUT --trust-checkpoint')
+    parser.add_argument(
         '--fp16',
         action='store_true',
         help='CUDA float16 autocast, as the published numbers were computed '

@@ -99,7 +99,8 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
             args.checkpoint,
             device=args.device or default_device(),
             aug_test=args.aug_test,
-            fp16=args.fp16)
+            fp16=args.fp16,
+            trust_checkpoint=getattr(args, 'trust_checkpoint', False))
 
     try:
         os.makedirs(args.output_dir, exist_ok=True)
