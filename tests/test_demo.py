@@ -1,9 +1,9 @@
 """The shipped demo model on the bundled real clip (what `make demo` runs).
 
 The floor comes from the benchmark, not from this code's output:
-docs/benchmarks.md records J 0.616 / F 0.580 for `blackswan` at full
-resolution through infer.py, and J 0.585 / F 0.547 on the bundled 240x427
-copy. A model that lost its training, or a pipeline that feeds it the
+docs/benchmarks.md records J 0.559 / F 0.520 for `blackswan` at full
+resolution through infer.py, and J 0.538 / F 0.507 on the bundled 240x427
+copy; the floor (J 0.50, F 0.45) leaves room for CPU/BLAS rounding. A model that lost its training, or a pipeline that feeds it the
 wrong colours or flow, falls far below (the earlier synthetic-only model
 scored J&F 0.37 on DAVIS-16 val).
 """
