@@ -20,7 +20,7 @@ from mmengine.runner import Runner
 
 import hfan  # noqa: F401  (registers the plugin)
 from hfan.apis import load_config
-from hfan.utils.launch import (add_cfg_options,
+from hfan.utils.launch import (add_cfg_options, add_trust_checkpoint_arg,
                                add_launcher_args, check_data_roots,
                                configure_cpu_distributed, export_local_rank,
                               init_cpu_distributed, set_work_dir)
@@ -51,13 +51,7 @@ def parse_args(argv=None):
         dest='aug_test',
         help='multi-scale + flip test: the config\'s tta_pipeline through '
         'MMSeg\'s SegTTAModel (softmax probabilities averaged)')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load a checkpoint that weights-only loading refuses (it holds '
-        'pickled Python objects; unpickling can run code): only for '
-        'files you trust. Better: convert it once with '
-        'tools/convert_checkpoint.py SRC OUT --trust-checkpoint')
+    add_trust_checkpoint_arg(parser)
     parser.add_argument(
         '--show-dir',
         help='save the frames painted with their predictions under this '

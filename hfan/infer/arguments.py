@@ -7,7 +7,7 @@ checks.
 """
 import argparse
 
-from hfan.utils.launch import add_cfg_options
+from hfan.utils.launch import add_cfg_options, add_trust_checkpoint_arg
 
 #: What ``infer.py --help`` says after the options: inputs, outputs, resume.
 USAGE = """\
@@ -139,13 +139,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='multi-scale + flip test (ratios 0.75/1.0/1.75, probabilities '
         'averaged), as published')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load a checkpoint that weights-only loading refuses (it holds '
-        'pickled Python objects; unpickling can run code): only for '
-        'files you trust. Better: convert it once with '
-        'tools/convert_checkpoint.py SRC OUT --trust-checkpoint')
+    add_trust_checkpoint_arg(parser)
     parser.add_argument(
         '--fp16',
         action='store_true',

@@ -42,6 +42,18 @@ def add_cfg_options(parser: argparse.ArgumentParser,
         help=help)
 
 
+def add_trust_checkpoint_arg(parser: argparse.ArgumentParser) -> None:
+    """``--trust-checkpoint``: what the tools that load a model pass as
+    ``trust=`` to :func:`hfan.models.checkpoint.read_checkpoint`."""
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint that weights-only loading refuses (it holds '
+        'pickled Python objects; unpickling can run code): only for '
+        'files you trust. Better: convert it once with '
+        'tools/convert_checkpoint.py SRC OUT --trust-checkpoint')
+
+
 def add_launcher_args(parser: argparse.ArgumentParser, script: str) -> None:
     """``--launcher`` and the ``--local_rank`` that old launchers pass."""
     parser.add_argument(
