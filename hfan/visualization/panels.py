@@ -63,13 +63,7 @@ def hstack_panels(images: Sequence[np.ndarray],
             raise ValueError(f'{len(panels)} images but {len(labels)} labels')
         banner = max(16, round(0.07 * height))
         panels = [add_label(p, t, banner) for p, t in zip(panels, labels)]
-    spacer = np.zeros((panels[0].shape[0], gap, 3), np.uint8)
-    parts = []
-    for i, panel in enumerate(panels):
-        if i and gap:
-            parts.append(spacer)
-        parts.append(panel)
-    return np.concatenate(parts, axis=1)
+    return _join(panels, gap, axis=1)
 
 
 def grid(images: Sequence[np.ndarray],
@@ -95,13 +89,21 @@ def grid(images: Sequence[np.ndarray],
     rows = []
     for r in range(0, len(cells), cols):
         rows.append(hstack_panels(cells[r:r + cols], gap=gap))
-    spacer = np.zeros((gap, rows[0].shape[1], 3), np.uint8)
+    return _join(rows, gap, axis=0)
+
+
+def _join(parts: Sequence[np.ndarray], gap: int, axis: int) -> np.ndarray:
+    """Concatenate along ``axis`` (1: side by side, 0: stacked) with
+    ``gap`` black pixels between neighbours."""
+    shape = list(parts[0].shape)
+    shape[axis] = gap
+    spacer = np.zeros(shape, np.uint8)
     out = []
-    for i, row in enumerate(rows):
+    for i, part in enumerate(parts):
         if i and gap:
             out.append(spacer)
-        out.append(row)
-    return np.concatenate(out, axis=0)
+        out.append(part)
+    return np.concatenate(out, axis=axis)
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:
