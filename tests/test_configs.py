@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from testkit import ROOT
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401
@@ -153,6 +153,7 @@ PUBLISHED = {
     'hfan.b0.192x256.synthetic.py': mit_row('b0', 128),
     'hfan_demo.py': mit_row('b0', 128),
     'hfan_demo_stage1.py': mit_row('b0', 128),
+    'hfan_demo_stage1b.py': mit_row('b0', 128),
     'hfan.r101.512x512.refine.py': (
         'ResNetV1c', 101, RESNET_CHANNELS, 256,
         resnet_params((3, 4, 23, 3), True) +
@@ -324,22 +325,31 @@ def test_test_pipelines_give_published_input_sizes():
 
 
 def test_demo_recipe_trains_on_davis_train_only_from_scratch():
-    """The shipped demo model's two configs: no ImageNet weights, stage 1 on
-    the composites, stage 2 on DAVIS-16 train starting from stage 1's last
-    checkpoint, validation (never training) on DAVIS-16 val."""
-    stage1 = load_config(
-        osp.join(ROOT, 'local_configs/hfan/hfan_demo_stage1.py'),
-        dict(composite_root='/c'))
+    """The shipped demo model's three configs: no ImageNet weights, stage 1
+    and its continuation 1b on the composites, stage 2 on DAVIS-16 train;
+    each starts from the last checkpoint of the one before; validation
+    (never training) on DAVIS-16 val."""
+    stage1, stage1b = (load_config(
+        osp.join(ROOT, f'local_configs/hfan/hfan_demo_{name}.py'),
+        dict(composite_root='/c')) for name in ('stage1', 'stage1b'))
     stage2 = load_config(osp.join(ROOT, 'local_configs/hfan/hfan_demo.py'),
                          dict(davis_root='/d'))
-    for cfg in (stage1, stage2):
+    for cfg in (stage1, stage1b, stage2):
         assert cfg.model.backbone.backbone.arch == 'b0'
         assert cfg.model.backbone.backbone.init_cfg is None
         assert cfg.model.decode_head.select_method == 'hfan'
-    train1 = stage1.train_dataloader.dataset
-    assert (train1.data_root, train1.data_prefix.img_path) == ('/c',
-                                                               'frame/train')
-    assert stage1.val_dataloader.dataset.data_root == '/c'
+    for cfg in (stage1, stage1b):
+        train1 = cfg.train_dataloader.dataset
+        assert (train1.data_root, train1.data_prefix.img_path) == (
+            '/c', 'frame/train')
+        assert cfg.val_dataloader.dataset.data_root == '/c'
+    assert stage1.get('load_from') is None  # from scratch
+    assert stage1b.load_from == (
+        f'work_dirs/hfan_demo_stage1/iter_{stage1.train_cfg.max_iters}.pth')
+    # a warm restart: a new warm-up and decay to 0 over its own iterations
+    lrs = [cfg.optim_wrapper.optimizer.lr for cfg in (stage1, stage1b)]
+    assert lrs[1] < lrs[0]
+    assert stage1b.param_scheduler[-1].end == stage1b.train_cfg.max_iters
     train2 = stage2.train_dataloader.dataset
     assert (train2.data_root, train2.data_prefix.img_path,
             train2.data_prefix.seg_map_path) == ('/d', 'frame/train',
@@ -347,7 +357,7 @@ def test_demo_recipe_trains_on_davis_train_only_from_scratch():
     val2 = stage2.val_dataloader.dataset
     assert (val2.data_root, val2.data_prefix.img_path) == ('/d', 'frame/val')
     assert stage2.load_from == (
-        f'work_dirs/hfan_demo_stage1/iter_{stage1.train_cfg.max_iters}.pth')
+        f'work_dirs/hfan_demo_stage1b/iter_{stage1b.train_cfg.max_iters}.pth')
 
 
 def test_overrides_must_name_existing_keys_unless_added_with_plus():

@@ -1,7 +1,8 @@
 # The demo model (checkpoint/hfan_demo.pth): HFAN with MiT-b0, no ImageNet
 # weights, trained on a 2-core CPU in two stages on DAVIS-16 train only:
-#   stage 1  hfan_demo_stage1.py  copy-paste composites of DAVIS-16 train
-#   stage 2  this file            DAVIS-16 train (the published "refine")
+#   stage 1  hfan_demo_stage1.py   copy-paste composites of DAVIS-16 train
+#   stage 1b hfan_demo_stage1b.py  the same, continued (warm lr restart)
+#   stage 2  this file             DAVIS-16 train (the published "refine")
 # DAVIS-16 val is never trained on. Commands and figures:
 # docs/benchmarks.md ("The demo model on real video").
 _base_ = [
@@ -11,8 +12,8 @@ _base_ = [
 ]
 crop_size = (192, 192)
 model = dict(data_preprocessor=dict(size=crop_size))
-# stage 1's last checkpoint (train it first, or override with --load-from)
-load_from = 'work_dirs/hfan_demo_stage1/iter_8000.pth'
+# stage 1b's last checkpoint (train it first, or override with --load-from)
+load_from = 'work_dirs/hfan_demo_stage1b/iter_6000.pth'
 optimizer = dict(lr=2e-4)
 optim_wrapper = dict(optimizer=optimizer, clip_grad=dict(max_norm=1.0))
 max_iters = 500

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, load_tool, write_vos_split
+from testkit import ROOT, load_tool, write_vos_split, write_run
 
 import infer
 from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
@@ -628,7 +628,6 @@ def _script(*args, **kwargs):
 
 
 def test_summarize_runs_csv_stdout_is_only_csv(tmp_path):
-    from test_summarize_runs import write_run
     write_run(tmp_path / 'abl-im', '20261124_120000', 'im', {3000: 0.7},
               ['2026/11/24 12:00:00', '2026/11/24 12:06:00'])
     proc = _script('tools/summarize_runs.py', str(tmp_path / 'abl-im'),

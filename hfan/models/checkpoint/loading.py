@@ -22,6 +22,7 @@ from typing import List, Mapping, Optional, Tuple, Union
 import torch
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from mmengine.runner.checkpoint import get_torch_safe_globals
 from torch import Tensor, nn
 
 from .layout import (BACKBONE_PREFIX, CONFIG_BY_ARCH, PARAMETER_FREE_METHODS,
@@ -40,22 +41,6 @@ class CheckpointFileError(ValueError):
 
 class UntrustedCheckpointError(CheckpointFileError):
     """A checkpoint that only a full unpickling could read, not trusted."""
-
-
-def _safe_globals() -> list:
-    """Types that mmcv/mmengine checkpoints hold besides tensors: numpy
-    scalars/arrays in ``meta``, mmengine's ``HistoryBuffer``. Data only, no
-    callable a pickle could run."""
-    try:  # the allowlist mmengine resumes its own checkpoints with
-        from mmengine.runner.checkpoint import get_torch_safe_globals
-        return get_torch_safe_globals()
-    except ImportError:  # mmengine < 0.10.8
-        import numpy as np
-        core = getattr(np, '_core', None) or np.core
-        return [core.multiarray.scalar, core.multiarray._reconstruct,
-                np.ndarray, np.dtype, getattr] + [
-                    type(np.dtype(t)) for t in (np.float64, np.float32,
-                                                np.int64, np.int32, np.bool_)]
 
 
 def check_checkpoint_file(path: str) -> None:
@@ -104,7 +89,9 @@ def read_checkpoint(path: str,
             f'file yourself and pass its local path ({CHECKPOINT_HELP}).')
     check_checkpoint_file(path)
     try:
-        with torch.serialization.safe_globals(_safe_globals()):
+        # the data types mmengine resumes its own checkpoints with (numpy
+        # scalars in meta, HistoryBuffer): data only, nothing callable
+        with torch.serialization.safe_globals(get_torch_safe_globals()):
             return torch.load(path, map_location=map_location,
                               weights_only=True)
     except pickle.UnpicklingError as error:

@@ -20,8 +20,7 @@ import zipfile
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT
-from test_video import SIZE, synthetic_frame, write_test_video
+from testkit import ROOT, SIZE, synthetic_frame, write_test_video
 
 from hfan.app import (AppError, ModelCache, WorkDir, list_files,
                       segment_frame_pair, segment_video_file)

@@ -8,9 +8,8 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT, load_tool
-from test_infer import (NAMES, SIZE, archive_path, run_infer,
-                        save_tiny_checkpoint, write_tiny_config)
+from testkit import (NAMES, ROOT, SIZE, archive_path, load_tool, run_infer,
+                     save_tiny_checkpoint, write_tiny_config)
 
 from hfan.models.checkpoint import CheckpointMismatchError
 from hfan.evaluation import METRIC_KEYS

@@ -11,7 +11,7 @@ from mmengine.registry import init_default_scope
 import hfan  # noqa: F401
 from hfan.apis import load_config
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
-from conftest import ROOT, write_vos_split
+from testkit import ROOT, write_vos_split
 
 init_default_scope('mmseg')
 TEST_PIPELINE = [

@@ -9,7 +9,7 @@ scored J&F 0.37 on DAVIS-16 val).
 """
 import pytest
 
-from conftest import load_tool
+from testkit import load_tool
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

@@ -17,7 +17,7 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, load_tool, tiny_model_cfg
+from testkit import ROOT, load_tool, make_batch, tiny_model_cfg
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401
@@ -693,7 +693,6 @@ def test_untrusted_files_refused_by_loaders_and_converted_by_tool(
     ('hfan.swin-t.512x512.refine.py', [96, 192, 384, 768]),
 ])
 def test_other_backbones_build_and_train_step(name, channels, tmp_path):
-    from test_models import make_batch
     cfg = load_config(osp.join(ROOT, 'local_configs/hfan', name))
     assert cfg.model.decode_head.in_channels == channels
     cfg.model.data_preprocessor.size = (64, 64)  # not the 512 training crop

@@ -9,7 +9,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from conftest import ROOT
+from testkit import ROOT, N, SIZE, synthetic_frame, write_test_video
 from PIL import Image
 
 import infer
@@ -20,43 +20,6 @@ from hfan.utils.natural_sort import natural_key
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
-
-N = 12  # frames: more than 10, so that name order != natural order
-SIZE = (64, 96)  # (H, W)
-
-
-def synthetic_frame(t, size=SIZE, seed=0):
-    """conftest's kind of frame (dark noise, bright square moving right),
-    which the tiny checkpoint is calibrated on: its masks are neither empty
-    nor full."""
-    rng = np.random.default_rng(seed + t)
-    h, w = size
-    frame = rng.integers(0, 120, (h, w, 3), dtype=np.uint8)
-    x0 = 8 + 4 * t
-    frame[16:32, x0:x0 + 16] = (40, 200, 240)
-    return frame
-
-
-def write_test_video(path, frames=N, size=SIZE, fps=10.0):
-    """An mp4 (mp4v) of synthetic frames; returns the decoded frames, what
-    every reader of the file gets (mp4 compression changes the pixels)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (size[1], size[0]))
-    assert writer.isOpened()
-    for t in range(frames):
-        writer.write(synthetic_frame(t, size))
-    writer.release()
-    cap = cv2.VideoCapture(str(path))
-    decoded = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        decoded.append(frame)
-    cap.release()
-    assert len(decoded) == frames
-    return decoded
-
 
 @pytest.fixture(scope='module')
 def clip(tmp_path_factory):

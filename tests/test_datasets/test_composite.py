@@ -14,7 +14,7 @@ from hfan.datasets.synthetic import encode_jpeg
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow
 
-from conftest import load_tool
+from testkit import load_tool
 
 H, W = 96, 128
 # the object of every source frame: rows 30..59, cols 40..79 (30 x 40)

@@ -16,7 +16,7 @@ from hfan.datasets.synthetic import palette_png
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tools'))
 import prepare_davis  # noqa: E402
 import prepare_youtube  # noqa: E402

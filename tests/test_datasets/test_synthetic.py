@@ -12,7 +12,7 @@ from hfan.datasets.synthetic import (SyntheticConfig, encode_jpeg,
                                      render_video, video_seed)
 from hfan.io import save_video
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tools'))
 import make_synthetic_videos  # noqa: E402
 

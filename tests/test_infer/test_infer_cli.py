@@ -9,110 +9,20 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, write_vos_split
-from mmengine.registry import init_default_scope
+from testkit import (ROOT, NAMES, SIZE, archive_path, read_pair, run_infer,
+                     save_tiny_checkpoint, write_tiny_config)
 from PIL import Image
 
 import infer
-from hfan.apis import load_config
 from hfan.apis.inference import VideoSegmenter
 from mmseg.registry import MODELS
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
-REFINE = osp.join(ROOT, 'local_configs', 'hfan',
-                  'hfan.small.512x512.refine.py')
-SIZE = (64, 96)  # (H, W) of conftest's write_vos_split frames
-NAMES = [f'video{v}_{t:05d}' for v in range(2) for t in range(4)]
-
-
-def write_tiny_config(path, select_method='hfan'):
-    """The small refine config (slide 512x512 / 271) shrunk to MiT-b0, with
-    a test resize to 120x80 (-> 128x96 after ResizeToMultiple)."""
-    with open(path, 'w') as f:
-        f.write(f"""
-_base_ = [{REFINE!r}]
-model = dict(
-    backbone=dict(
-        backbone=dict(arch='b0', drop_path_rate=0.0, init_cfg=None)),
-    decode_head=dict(select_method={select_method!r},
-                     in_channels=[32, 64, 160, 256], channels=32))
-test_pipeline = [
-    dict(type='LoadFrameAndFlow'),
-    dict(type='Resize', scale=(120, 80), keep_ratio=True),
-    dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadBinaryAnnotations'),
-    dict(type='PackSegInputs'),
-]
-# --aug-test at the published ratios of this test scale (not of 2048x512)
-tta_pipeline = [
-    dict(type='LoadFrameAndFlow'),
-    dict(type='TestTimeAug', transforms=[
-        [dict(type='Resize', scale=(int(120 * r), int(80 * r)),
-              keep_ratio=True) for r in (0.75, 1.0, 1.75)],
-        [dict(type='RandomFlip', prob=0., direction='horizontal'),
-         dict(type='RandomFlip', prob=1., direction='horizontal')],
-        [dict(type='ResizeToMultiple', size_divisor=32)],
-        [dict(type='LoadBinaryAnnotations')],
-        [dict(type='PackSegInputs')]])
-]
-val_dataloader = dict(num_workers=0, persistent_workers=False,
-                      dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
-""")
-    return str(path)
-
-
-def save_tiny_checkpoint(config, path, seed=0):
-    """Random weights of the config's model, saved as {'state_dict', 'meta'}.
-
-    The classifier bias is set so that about half of the pixels of a
-    synthetic frame are foreground: masks compared in the tests are then
-    not all background.
-    """
-    cfg = load_config(config)
-    init_default_scope('mmseg')
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model).eval()
-    root = osp.join(osp.dirname(str(path)), f'calibration_{seed}')
-    write_vos_split(root, 'val', videos=1, frames=1)
-    data = dict(inputs=[
-        torch.from_numpy(np.concatenate(read_pair(root, 'video0_00000'),
-                                        2)).permute(2, 0, 1)
-    ])
-    with torch.no_grad():
-        inputs = model.data_preprocessor(data, False)['inputs']
-        logits = model.encode_decode(inputs, [dict(img_shape=SIZE)])
-        margin = (logits[0, 1] - logits[0, 0]).median()
-        model.decode_head.conv_seg.bias[1] -= margin
-    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
-    return str(path)
-
-
 @pytest.fixture(scope='session')
 def segmenter(tiny):
     return VideoSegmenter(*tiny)
-
-
-def run_infer(tiny, root, out, *extra):
-    config, checkpoint = tiny
-    return infer.main([
-        '--config', config, '--checkpoint', checkpoint, '--input', root,
-        '--output_dir', str(out), '--device', 'cpu', '--no-progress',
-        '--workers', '1', *extra
-    ])
-
-
-def read_pair(root, name):
-    frame = cv2.imread(osp.join(root, 'frame', 'val', name + '.jpg'))
-    flow = cv2.imread(osp.join(root, 'flow', 'val', name + '.jpg'))
-    return frame, flow
-
-
-def archive_path(out, name):
-    video, frame = name.rsplit('_', 1)
-    return osp.join(f'{out}-DAVIS-16', video, frame + '.png')
 
 
 def all_files(folder):

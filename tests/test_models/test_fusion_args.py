@@ -1,7 +1,7 @@
 """Fusion modules take exactly their arguments: a misspelt config key is an
 error that names it, not a silently ignored keyword (issue 13)."""
 import pytest
-from conftest import tiny_model_cfg
+from testkit import tiny_model_cfg
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401

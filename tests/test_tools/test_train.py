@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from conftest import ROOT, load_tool, write_vos_split
+from testkit import ROOT, load_tool, write_vos_split
 
 from mmengine.runner.checkpoint import get_torch_safe_globals
 

@@ -3,9 +3,8 @@ visualisation tools (tools/visualize_ablation.py, visualize_features.py)."""
 import cv2
 import numpy as np
 import pytest
-from conftest import load_tool
+from testkit import load_tool, synthetic_frame, write_test_video
 from PIL import Image
-from test_video import synthetic_frame, write_test_video
 
 from hfan.visualization import (add_label, feature_maps_to_images, grid,
                                 hstack_panels, overlay_mask,

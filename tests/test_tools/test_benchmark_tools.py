@@ -1,13 +1,13 @@
 """tools/benchmark_{dataloader,eval,flow,memory}.py: each runs once on tiny
 inputs and prints (or writes) the figures its docstring documents, with
-sane values. (tools/benchmark.py: tests/test_test_tool.py.)"""
+sane values. (tools/benchmark.py: tests/test_tools/test_test_tool.py.)"""
 import json
 import os
 import os.path as osp
 import re
 
 import pytest
-from conftest import ROOT, load_tool
+from testkit import ROOT, load_tool
 
 # tiny tensors: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')

@@ -18,7 +18,7 @@ from hfan.datasets.sparse_benchmarks import (fbms_videos, frame_number,
                                              read_fbms_gt)
 from hfan.evaluation.cli import main_vos
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 H, W = 32, 48
 FLOW = ['--flow', 'dis', '--dis-preset', 'ultrafast', '--no-progress']
 

@@ -12,7 +12,7 @@ import pytest
 
 from hfan.evaluation.cli import main_vos, main_vsod
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 KEYS = ('J_mean', 'J_recall', 'J_decay', 'F_mean', 'F_recall', 'F_decay',
         'JF_mean')
 

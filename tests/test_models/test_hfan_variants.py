@@ -3,35 +3,16 @@ import copy
 
 import pytest
 import torch
-from conftest import MIT_B0, MIT_B0_CHANNELS, tiny_model_cfg
+from testkit import MIT_B0, MIT_B0_CHANNELS, make_batch, tiny_model_cfg
 from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
 
 import hfan  # noqa: F401
 from hfan.models import (FUSION_BY_METHOD, AlignedAdaptation,
                          FeatureAdaptation, FeatureAlignment)
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
 init_default_scope('mmseg')
 METHODS = ['im', 'fw', 'base', 'fam', 'fat', 'hfan']
-
-
-def make_batch(batch=2, size=(64, 64), seed=0):
-    g = torch.Generator().manual_seed(seed)
-    inputs = [
-        torch.randint(0, 256, (6, *size), generator=g, dtype=torch.uint8)
-        for _ in range(batch)
-    ]
-    samples = []
-    for _ in range(batch):
-        sample = SegDataSample()
-        label = torch.randint(0, 2, (1, *size), generator=g)
-        sample.gt_sem_seg = PixelData(data=label)
-        sample.set_metainfo(dict(img_shape=size, ori_shape=size,
-                                 pad_shape=size))
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 @pytest.mark.parametrize('method', METHODS)
