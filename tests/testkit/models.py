@@ -127,7 +127,7 @@ def save_tiny_checkpoint(config, path, seed=0):
 def run_infer(tiny, root, out, *extra):
     """infer.py's exit status on ``root`` with the ``tiny`` (config,
     checkpoint) pair, on the CPU, quietly."""
-    import infer  # the script at the repository root (on sys.path via conftest)
+    import infer  # the script at the repo root (on sys.path via conftest)
     config, checkpoint = tiny
     return infer.main([
         '--config', config, '--checkpoint', checkpoint, '--input', root,

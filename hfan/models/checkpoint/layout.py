@@ -1,27 +1,13 @@
 """Checkpoint layouts: what a state dict holds, and the published -> ours map.
 
-Layouts (docs/checkpoints.md):
-
-``hfan_published``
-    The released files (``HFAN-s/m-converted.pth``, the ablation files) of
-    the original mmseg-0.11 code: ``backbone.backbone.`` + SegFormer's MiT
-    names, ``decode_head.linear_c{s}.proj`` / ``linear_fuse`` /
-    ``linear_pred``, an unused ``conv_seg`` and one fusion module per level
-    named after ``select_method`` (``hfan{s}.``, ``fam{s}.``, ``fat{s}.``;
-    none for im/fw/base).
-``hfan``
-    This project's ``VOSEncoderDecoder``: MMSeg's MiT names and
-    ``decode_head.{projections, fusions, fusion_conv, conv_seg}``.
-``segformer``
-    A plain MMSeg 1.x SegFormer segmentor (``backbone.`` + MMSeg's MiT,
-    ``decode_head.convs``): not an HFAN model, though its MiT can initialise
-    one (``init_cfg=dict(type='Pretrained', prefix='backbone.')``).
-``mit_original`` / ``mit_mmseg``
-    A bare MiT: SegFormer's ImageNet ``mit_b*.pth`` (original names and the
-    ``head.*`` classifier) or MMSeg's ``mit2mmseg`` output.
-
-Only the forward direction exists (to this project's layout); it is applied
-at load time by ``VOSEncoderDecoder``'s ``load_state_dict`` pre-hook.
+``detect_layout`` tells apart ``hfan_published`` (the released mmseg-0.11
+files: SegFormer's MiT names, ``linear_c{s}`` / ``linear_fuse`` /
+``linear_pred`` and ``hfan{s}`` / ``fam{s}`` / ``fat{s}`` fusion modules),
+``hfan`` (this project's ``VOSEncoderDecoder``), ``segformer`` (a plain MMSeg
+SegFormer segmentor: not HFAN, though its MiT can initialise one) and a bare
+MiT (``mit_original``: SegFormer's ImageNet ``mit_b*.pth``; ``mit_mmseg``).
+Only the forward map exists (to this project's layout); the segmentor's
+``load_state_dict`` pre-hook applies it. Key tables: docs/checkpoints.md.
 """
 import re
 from collections import OrderedDict

@@ -1,15 +1,8 @@
-"""Reading checkpoint files and loading them, with the reasons when they
-do not fit.
-
-* :func:`read_checkpoint`: ``torch.load(weights_only=True)`` with the data
-  types mmcv/mmengine checkpoints hold allowed; a file that needs a full
-  unpickling (which can run code) is refused unless the caller trusts it.
-* :func:`load_hfan_checkpoint`: a strict loader for inference and tools;
-  a mismatch raises :class:`CheckpointMismatchError` naming the keys and
-  the likely cause (MiT size, ``select_method``, decoder width, a bare
-  backbone or SegFormer file ...).
-* :func:`load_mit_pretrained`: ImageNet MiT initialisation, used by
-  ``OriginalMixVisionTransformer.init_weights``.
+"""Reading checkpoint files weights-only (a file that needs a full
+unpickling is refused unless trusted), loading them strictly, and saying
+why one does not fit a model (:func:`diagnose`): MiT size,
+``select_method``, decoder width, a bare backbone or a SegFormer file.
+``load_mit_pretrained`` is the ImageNet initialisation of the MiT.
 """
 import os
 import os.path as osp
