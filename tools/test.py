@@ -11,7 +11,6 @@ strictly, so the released files (``HFAN-s-converted.pth``...) load as they
 are and a checkpoint of another variant is refused with the keys listed.
 """
 import argparse
-import os.path as osp
 import sys
 
 from mmengine.hooks import Hook
@@ -121,10 +120,8 @@ class WriteMasksHook(Hook):
 def main(argv=None):
     args = parse_args(argv)
     from hfan.models.checkpoint import check_checkpoint_file
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
-                                'exist')
-    check_checkpoint_file(args.checkpoint)  # not a text file, not truncated
+    # missing, empty, not a checkpoint, truncated: refused before any work
+    check_checkpoint_file(args.checkpoint)
     cfg = build_config(args)
     # Before the Runner prints its banner and builds the dataset.
     check_data_roots(cfg, ('test_dataloader', ))

@@ -100,7 +100,7 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
             device=args.device or default_device(),
             aug_test=args.aug_test,
             fp16=args.fp16,
-            trust_checkpoint=getattr(args, 'trust_checkpoint', False))
+            trust_checkpoint=args.trust_checkpoint)
 
     try:
         os.makedirs(args.output_dir, exist_ok=True)

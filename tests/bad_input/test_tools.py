@@ -482,6 +482,17 @@ def test_test_tool_text_file_as_checkpoint(test_tool, tiny, vos_root,
     assert not work.exists()
 
 
+def test_test_tool_missing_checkpoint(test_tool, tiny, vos_root, tmp_path,
+                                      capsys):
+    work = tmp_path / 'work'
+    missing = str(tmp_path / 'nope.pth')
+    assert test_tool.cli([tiny[0], missing, '--work-dir', str(work),
+                          '--cfg-options', f'davis_root={vos_root}']) == 1
+    msg = error_lines(capsys.readouterr().err, 'test.py')
+    assert missing in msg and 'not found' in msg
+    assert not work.exists()
+
+
 def test_test_tool_missing_data_root(test_tool, tiny, tmp_path, capsys):
     work = tmp_path / 'work'
     nowhere = str(tmp_path / 'DAVIS2SEG')
