@@ -454,7 +454,7 @@ def test_medium_checkpoint_into_small_config_names_the_cause():
     with pytest.raises(CheckpointMismatchError) as info:
         load_hfan_checkpoint(model, source)
     message = str(info.value)
-    assert 'MiT-b2 (depths 3,4,6,3' in message
+    assert 'MiT-b2 (dims 64,128,320,512, depths 3,4,6,3)' in message
     assert 'use the medium config' in message
     assert 'hfan.medium.512x512.refine.py' in message
     assert 'embed dim 768 in the checkpoint vs 256' in message

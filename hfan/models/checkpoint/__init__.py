@@ -1,11 +1,6 @@
-"""Checkpoints: the released layouts, their conversion, reading and loading.
-
-``layout`` recognises a state dict and maps the published HFAN and
-SegFormer MiT names to this project's (applied at load time by
-``VOSEncoderDecoder``'s ``load_state_dict`` pre-hook); ``loading`` reads
-files weights-only and explains why a checkpoint does not fit a model.
-Key tables: docs/checkpoints.md.
-"""
+"""Checkpoints: ``layout`` recognises the released layouts and maps them to
+this project's (the segmentor's load pre-hook applies it); ``loading`` reads
+files weights-only and explains misfits. Key tables: docs/checkpoints.md."""
 from .layout import (BACKBONE_PREFIX, MIT_NUM_HEADS, MIT_SETTINGS,
                      CheckpointLayout, Conversion, convert_to_hfan,
                      detect_layout, extract_state_dict, mit_arch_of,

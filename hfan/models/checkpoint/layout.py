@@ -32,11 +32,8 @@ MIT_SETTINGS = {
 }
 MIT_NUM_HEADS = [1, 2, 5, 8]
 BACKBONE_PREFIX = 'backbone.backbone.'  # the MiT inside DualStreamEncoder
-CONFIG_BY_ARCH = {
-    'b1': 'local_configs/hfan/hfan.small.512x512.refine.py',
-    'b2': 'local_configs/hfan/hfan.medium.512x512.refine.py',
-    'b3': 'local_configs/hfan/hfan.large.512x512.refine.py',
-}
+# the released HFAN sizes: local_configs/hfan/hfan.{size}.512x512.refine.py
+HFAN_SIZE_BY_ARCH = dict(b1='small', b2='medium', b3='large')
 
 # SegFormer's MiT names -> MMSeg's (docs/checkpoints.md, section 4), matched
 # at the start of a key; {i} is the 0-based stage, {j} the block, and the
@@ -78,6 +75,15 @@ _PUBLISHED_HEAD = ('decode_head.linear_c', 'decode_head.linear_fuse.',
 PUBLISHED_UNUSED = ('decode_head.conv_seg.weight', 'decode_head.conv_seg.bias')
 
 
+def mit_name(arch, dims, depths) -> str:
+    """'MiT-b1 (dims 64,128,320,512, depths 2,2,2,2)' for messages."""
+    name = f'MiT-{arch}' if arch else 'MiT'
+    if depths:
+        name += f' (dims {",".join(map(str, dims))},' if dims else ' ('
+        name += f' depths {",".join(map(str, depths))})'
+    return name
+
+
 def mit_arch_of(dims, depths) -> Optional[str]:
     """The released MiT variant ('b0'..'b5') with these stage widths and
     depths, or ``None``."""
@@ -87,10 +93,6 @@ def mit_arch_of(dims, depths) -> Optional[str]:
                 and tuple(depths or ()) == tuple(setting['num_layers'])):
             return arch
     return None
-
-
-def _csv(values) -> str:
-    return ','.join(map(str, values))
 
 
 @dataclass
@@ -135,9 +137,8 @@ class CheckpointLayout:
         if self.kind in ('hfan_published', 'hfan'):
             parts.append(f'select_method={self.variant()}')
         if self.mit_dims:
-            arch = f'MiT-{self.mit_arch}' if self.mit_arch else 'MiT'
-            parts.append(f'{arch} (dims {_csv(self.mit_dims)}, depths '
-                         f'{_csv(self.mit_depths)})')
+            parts.append(mit_name(self.mit_arch, self.mit_dims,
+                                  self.mit_depths))
         if self.embed_dim:
             parts.append(f'embed dim E={self.embed_dim}')
         parts.append(f'{self.num_tensors} tensors')
@@ -252,14 +253,10 @@ def detect_layout(state_dict: Mapping[str, Tensor]) -> CheckpointLayout:
 
 def mit_original_to_mmseg(state_dict: Mapping[str, Tensor],
                           prefix: str = '') -> 'OrderedDict[str, Tensor]':
-    """SegFormer's MiT keys under ``prefix`` -> MMSeg 1.x's.
-
-    ``attn.q`` and ``attn.kv`` merge into ``attn.attn.in_proj_*`` (rows
-    q | k | v), the FFN's Linear weights (out, in) become 1x1 convs
-    (out, in, 1, 1) and the ImageNet classifier ``head.*`` is dropped: the
-    same map as MMSeg's ``tools/model_converters/mit2mmseg.py``. Other keys
-    pass through (a strict load then reports them).
-    """
+    """SegFormer's MiT keys under ``prefix`` -> MMSeg 1.x's, as MMSeg's
+    ``mit2mmseg.py``: ``attn.q`` + ``attn.kv`` -> ``in_proj`` (rows q|k|v),
+    FFN Linear (out, in) -> 1x1 conv, classifier ``head.*`` dropped; other
+    keys pass through."""
     out = OrderedDict()
     for key, value in state_dict.items():
         name = key[len(prefix):] if key.startswith(prefix) else None
@@ -298,13 +295,12 @@ def mit_original_to_mmseg(state_dict: Mapping[str, Tensor],
 
 def _published_head_key(key: str, method: Optional[str]) -> Optional[str]:
     """This project's name of a published ``decode_head.`` key."""
-    m = re.match(r'decode_head\.linear_c([1-4])\.proj\.', key)
+    m = re.match(r'decode_head\.(linear_c([1-4])\.proj|linear_fuse|'
+                 r'linear_pred)\.', key)
     if m:
-        return f'decode_head.projections.{int(m[1]) - 1}.' + key[m.end():]
-    for old, new in (('linear_fuse.', 'fusion_conv.'),
-                     ('linear_pred.', 'conv_seg.')):
-        if key.startswith('decode_head.' + old):
-            return 'decode_head.' + new + key[len('decode_head.' + old):]
+        new = (f'projections.{int(m[2]) - 1}' if m[2] else
+               dict(linear_fuse='fusion_conv', linear_pred='conv_seg')[m[1]])
+        return f'decode_head.{new}.' + key[m.end():]
     m = _PUBLISHED_FUSION.match(key)
     if m and m[1] == method and m[3] in FUSION_RENAMES[method]:
         return (f'decode_head.fusions.{int(m[2]) - 1}.'
@@ -324,15 +320,11 @@ class Conversion:
 def convert_to_hfan(state_dict: Mapping[str, Tensor]) -> Conversion:
     """An HFAN state dict of any layout -> this project's.
 
-    The published layout is converted (MiT names, head, fusion modules;
-    ``linear_c{s}`` Linear weights become 1x1 convs; the unused
-    ``conv_seg`` is dropped), an HFAN state dict whose MiT still has
-    SegFormer's names gets its MiT renamed, and anything else (this
-    project's layout, a bare MiT, a SegFormer model) is returned as it is:
-    a strict load then reports what does not fit.
-
-    Raises:
-        ValueError: fusion modules of several ``select_method``s.
+    Converts the published layout (MiT, head and fusion names; Linear
+    ``linear_c{s}`` -> 1x1 convs; the unused ``conv_seg`` dropped) and
+    renames SegFormer-named MiTs inside HFAN state dicts; anything else is
+    returned as it is, for a strict load to report. ValueError: fusion
+    modules of several ``select_method``s.
     """
     layout = detect_layout(state_dict)
     if len(layout.methods_found) > 1:

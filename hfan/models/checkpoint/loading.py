@@ -18,9 +18,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import get_torch_safe_globals
 from torch import Tensor, nn
 
-from .layout import (BACKBONE_PREFIX, CONFIG_BY_ARCH, PARAMETER_FREE_METHODS,
-                     CheckpointLayout, convert_to_hfan, detect_layout,
-                     extract_state_dict, mit_arch_of, mit_original_to_mmseg,
+from .layout import (BACKBONE_PREFIX, HFAN_SIZE_BY_ARCH,
+                     PARAMETER_FREE_METHODS, CheckpointLayout,
+                     convert_to_hfan, detect_layout, extract_state_dict,
+                     mit_arch_of, mit_name, mit_original_to_mmseg,
                      select_method_in_meta)
 
 CHECKPOINT_HELP = ('see checkpoint/README.md for the released files and '
@@ -48,8 +49,7 @@ def check_checkpoint_file(path: str) -> None:
         head = f.read(4)
     expected = 'a .pth file written by torch.save is expected'
     if not head:
-        raise CheckpointFileError(f'checkpoint {path} is empty (0 bytes); '
-                                  f'{expected}')
+        raise CheckpointFileError(f'{path} is empty (0 bytes); {expected}')
     if head.startswith(b'PK'):
         if not zipfile.is_zipfile(path):
             raise CheckpointFileError(
@@ -64,16 +64,11 @@ def check_checkpoint_file(path: str) -> None:
 def read_checkpoint(path: str,
                     map_location: Union[str, torch.device] = 'cpu',
                     trust: bool = False):
-    """Load a local checkpoint file with ``weights_only=True``.
+    """``torch.load`` of a local file (never a URL) with ``weights_only``.
 
-    Args:
-        path: A local file; URLs are refused (nothing is downloaded).
-        map_location: As ``torch.load``.
-        trust: Allow a full unpickling (``weights_only=False``) of a file
-            that holds other Python objects. Unpickling can run code: only
-            for files you trust. Without it such a file is refused with
-            :class:`UntrustedCheckpointError`, which says how to convert it
-            to a weights-only copy once.
+    A file holding other Python objects is refused with
+    :class:`UntrustedCheckpointError` (saying how to convert it once)
+    unless ``trust=True`` allows its full unpickling, which can run code.
     """
     path = osp.expanduser(str(path))
     if '://' in path:
@@ -110,17 +105,6 @@ def read_checkpoint(path: str,
     return torch.load(path, map_location=map_location, weights_only=False)
 
 
-# ---------------------------------------------------------------------------
-# Why a checkpoint does not fit a model
-# ---------------------------------------------------------------------------
-def _mit_name(arch, dims, depths) -> str:
-    name = f'MiT-{arch}' if arch else 'MiT'
-    if depths:
-        name += f' (depths {",".join(map(str, depths))}'
-        name += f'; dims {",".join(map(str, dims))})' if dims else ')'
-    return name
-
-
 def _model_mit(model: nn.Module):
     """(arch, dims, depths, backbone class) of a segmentor or a MiT."""
     mit = getattr(model, 'backbone', model)
@@ -140,7 +124,7 @@ def diagnose(layout: CheckpointLayout,
     segmentor, or a bare MiT for ImageNet initialisation)."""
     model = model.module if is_model_wrapper(model) else model
     arch, dims, depths, backbone = _model_mit(model)
-    ckpt_mit = _mit_name(layout.mit_arch, layout.mit_dims, layout.mit_depths)
+    ckpt_mit = mit_name(layout.mit_arch, layout.mit_dims, layout.mit_depths)
     head = getattr(model, 'decode_head', None)
     if head is not None and layout.is_backbone_only:
         return [
@@ -168,15 +152,15 @@ def diagnose(layout: CheckpointLayout,
             depths, dims):
         if head is None:
             hint = ': point init_cfg at the matching mit_b*.pth'
-        elif layout.mit_arch in CONFIG_BY_ARCH:
-            size = dict(b1='small', b2='medium', b3='large')[layout.mit_arch]
-            hint = (f': use the {size} config '
-                    f'({CONFIG_BY_ARCH[layout.mit_arch]})')
+        elif layout.mit_arch in HFAN_SIZE_BY_ARCH:
+            size = HFAN_SIZE_BY_ARCH[layout.mit_arch]
+            hint = (f': use the {size} config (local_configs/hfan/hfan.'
+                    f'{size}.512x512.refine.py)')
         else:
             hint = (f": set model.backbone.backbone.arch='{layout.mit_arch}'"
                     if layout.mit_arch else '')
         causes.append(f'this looks like an {ckpt_mit} checkpoint but the '
-                      f'model has {_mit_name(arch, dims, depths)}' + hint)
+                      f'model has {mit_name(arch, dims, depths)}' + hint)
     method = getattr(head, 'select_method', None)
     found = layout.select_method
     if method and found and found != method:
@@ -212,9 +196,6 @@ class CheckpointMismatchError(RuntimeError):
                  missing: List[str], unexpected: List[str],
                  mismatched: List[Tuple[str, tuple, tuple]],
                  causes: List[str]):
-        self.source, self.layout, self.causes = source, layout, causes
-        self.missing, self.unexpected = missing, unexpected
-        self.mismatched = mismatched
         lines = [f'checkpoint {source} does not match the model '
                  f'(detected: {layout.describe()}).']
         if causes:
@@ -247,36 +228,20 @@ def compare_state_dicts(
     return missing, unexpected, mismatched
 
 
-# ---------------------------------------------------------------------------
-# Loaders
-# ---------------------------------------------------------------------------
 def load_hfan_checkpoint(model: nn.Module,
                          checkpoint: Union[str, os.PathLike, Mapping],
                          strict: bool = True,
                          map_location: Union[str, torch.device] = 'cpu',
                          trust: bool = False,
                          logger: Optional[str] = 'current') -> dict:
-    """Load an HFAN checkpoint of any supported layout into ``model``.
+    """Load an HFAN checkpoint (a file or a loaded dict) of any released
+    layout into a ``VOSEncoderDecoder`` and return the container.
 
-    The key map is :func:`convert_to_hfan`, the function the segmentor's
-    ``load_state_dict`` pre-hook applies to every other load path
-    (mmengine's ``load_checkpoint``, ``load_from``, ``init_model``); here
-    it runs first so that a mismatch can be explained before anything is
-    loaded.
-
-    Args:
-        model: A ``VOSEncoderDecoder`` (or a wrapper of one).
-        checkpoint: A file, or a loaded checkpoint dict
-            (``{'state_dict': ...}``, ``{'model': ...}`` or a state dict).
-        strict: Raise :class:`CheckpointMismatchError` on any missing,
-            unexpected or shape-mismatched key. With ``strict=False`` the
-            report is logged and the tensors that fit are loaded; the
-            model's other parameters keep their values.
-        map_location: As ``torch.load``.
-        trust: Allow a full unpickling of the file (:func:`read_checkpoint`).
-
-    Returns:
-        The checkpoint container (``meta`` when the file had one).
+    :func:`convert_to_hfan`, which the segmentor's pre-hook applies on every
+    other load path, runs first here so that a mismatch is explained before
+    anything is loaded: ``strict`` raises :class:`CheckpointMismatchError`;
+    otherwise the report is logged and only the tensors that fit are loaded.
+    ``trust`` is :func:`read_checkpoint`'s.
     """
     source = '<state dict>'
     if isinstance(checkpoint, (str, os.PathLike)):
@@ -331,18 +296,9 @@ def load_mit_pretrained(backbone: nn.Module,
                         map_location: Union[str, torch.device] = 'cpu',
                         trust: bool = False,
                         logger: Optional[str] = 'current') -> List[str]:
-    """Initialise an MMSeg-named MiT from an ImageNet (or HFAN) checkpoint.
-
-    The file may be SegFormer's raw ``mit_b*.pth`` (original names and the
-    ``head.*`` classifier), MMSeg's ``mit2mmseg`` output, or a segmentor
-    checkpoint with the MiT under ``prefix`` (by default
-    ``backbone.backbone.`` or ``backbone.`` when the file's top level is
-    not a MiT). It is loaded with ``strict=True`` once converted to MMSeg
-    names and the classifier and non-backbone entries are left out.
-
-    Returns:
-        The keys left out.
-    """
+    """Initialise an MMSeg-named MiT strictly from the files that
+    ``OriginalMixVisionTransformer.init_weights`` accepts; returns the keys
+    left out (the classifier, non-backbone entries)."""
     if not osp.isfile(osp.expanduser(str(filename))):
         raise FileNotFoundError(
             f"MiT pretrained weights {filename!r}, named by the backbone's "
