@@ -152,6 +152,7 @@ PUBLISHED = {
     'hfan.large.512x512.refine.py': mit_row('b3', 768),
     'hfan.b0.192x256.synthetic.py': mit_row('b0', 128),
     'hfan_demo.py': mit_row('b0', 128),
+    'hfan_demo_davis_only.py': mit_row('b0', 128),
     'hfan_demo_stage1.py': mit_row('b0', 128),
     'hfan_demo_stage1b.py': mit_row('b0', 128),
     'hfan.r101.512x512.refine.py': (
@@ -326,14 +327,14 @@ def test_test_pipelines_give_published_input_sizes():
 
 def test_demo_recipe_trains_on_davis_train_only_from_scratch():
     """The shipped demo model's three configs: no ImageNet weights, stage 1
-    and its continuation 1b on the composites, stage 2 on DAVIS-16 train;
-    each starts from the last checkpoint of the one before; validation
-    (never training) on DAVIS-16 val."""
+    and its continuation 1b on the composites, stage 2 on DAVIS-16 train
+    with the composites beside it; each starts from the last checkpoint of
+    the one before; validation (never training) on DAVIS-16 val."""
     stage1, stage1b = (load_config(
         osp.join(ROOT, f'local_configs/hfan/hfan_demo_{name}.py'),
         dict(composite_root='/c')) for name in ('stage1', 'stage1b'))
     stage2 = load_config(osp.join(ROOT, 'local_configs/hfan/hfan_demo.py'),
-                         dict(davis_root='/d'))
+                         dict(davis_root='/d', composite_root='/c'))
     for cfg in (stage1, stage1b, stage2):
         assert cfg.model.backbone.backbone.arch == 'b0'
         assert cfg.model.backbone.backbone.init_cfg is None
@@ -351,9 +352,21 @@ def test_demo_recipe_trains_on_davis_train_only_from_scratch():
     assert lrs[1] < lrs[0]
     assert stage1b.param_scheduler[-1].end == stage1b.train_cfg.max_iters
     train2 = stage2.train_dataloader.dataset
-    assert (train2.data_root, train2.data_prefix.img_path,
-            train2.data_prefix.seg_map_path) == ('/d', 'frame/train',
-                                                 'mask/train')
+    assert train2.type == 'ConcatDataset'
+    assert [(d.data_root, d.data_prefix.img_path, d.data_prefix.flow_path,
+             d.data_prefix.seg_map_path) for d in train2.datasets] == [
+                 ('/d', 'frame/train', 'flow/train', 'mask/train'),
+                 ('/c', 'frame/train', 'flow/train', 'mask/train')]
+    # both halves see the same training augmentation
+    assert train2.datasets[0].pipeline == train2.datasets[1].pipeline
+    # the comparison config: the same stage 2 on DAVIS-16 train alone
+    alone = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan_demo_davis_only.py'),
+        dict(davis_root='/d'))
+    assert alone.train_dataloader.dataset == train2.datasets[0]
+    for key in ('load_from', 'optim_wrapper', 'param_scheduler', 'train_cfg',
+                'val_dataloader'):
+        assert alone[key] == stage2[key], key
     val2 = stage2.val_dataloader.dataset
     assert (val2.data_root, val2.data_prefix.img_path) == ('/d', 'frame/val')
     assert stage2.load_from == (

@@ -2,13 +2,14 @@
 # weights, trained on a 2-core CPU in two stages on DAVIS-16 train only:
 #   stage 1  hfan_demo_stage1.py   copy-paste composites of DAVIS-16 train
 #   stage 1b hfan_demo_stage1b.py  the same, continued (warm lr restart)
-#   stage 2  this file             DAVIS-16 train (the published "refine")
+#   stage 2  this file             DAVIS-16 train (the published "refine"),
+#                                  with stage 1's composites beside it
 # DAVIS-16 val is never trained on. Commands and figures:
 # docs/benchmarks.md ("The demo model on real video").
 _base_ = [
     '../_base_/models/hfan_mit_b0_scratch.py',
-    '../_base_/datasets/davis2seg_256.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_160k.py'
+    '../_base_/datasets/davis2seg_composite_256.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_160k.py'
 ]
 crop_size = (192, 192)
 model = dict(data_preprocessor=dict(size=crop_size))

@@ -1,0 +1,16 @@
+# The demo model's stage 2 on DAVIS-16 train alone, the data of the published
+# refine stage and of this project's previous demo recipe: the comparison
+# row for the shipped stage 2 (hfan_demo.py), which adds stage 1's composites.
+# Figures: docs/benchmarks.md ("Stage 2: DAVIS-16 train alone or with the
+# composites beside it").
+_base_ = ['./hfan_demo.py']
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='VOSDataset',
+        data_root={{_base_.davis_root}},
+        data_prefix=dict(
+            img_path='frame/train',
+            flow_path='flow/train',
+            seg_map_path='mask/train'),
+        pipeline={{_base_.train_pipeline}}))
