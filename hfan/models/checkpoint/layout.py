@@ -77,11 +77,11 @@ PUBLISHED_UNUSED = ('decode_head.conv_seg.weight', 'decode_head.conv_seg.bias')
 
 def mit_name(arch, dims, depths) -> str:
     """'MiT-b1 (dims 64,128,320,512, depths 2,2,2,2)' for messages."""
+    shape = ', '.join(f'{what} {",".join(map(str, values))}'
+                      for what, values in (('dims', dims), ('depths', depths))
+                      if values)
     name = f'MiT-{arch}' if arch else 'MiT'
-    if depths:
-        name += f' (dims {",".join(map(str, dims))},' if dims else ' ('
-        name += f' depths {",".join(map(str, depths))})'
-    return name
+    return f'{name} ({shape})' if shape else name
 
 
 def mit_arch_of(dims, depths) -> Optional[str]:
