@@ -359,11 +359,27 @@ def test_demo_recipe_trains_on_davis_train_only_from_scratch():
                  ('/c', 'frame/train', 'flow/train', 'mask/train')]
     # both halves see the same training augmentation
     assert train2.datasets[0].pipeline == train2.datasets[1].pipeline
-    # the comparison config: the same stage 2 on DAVIS-16 train alone
+    # the comparison config: the same stage 2 on DAVIS-16 train alone, in
+    # stage 1's crops (the previous recipe)
     alone = load_config(
         osp.join(ROOT, 'local_configs/hfan/hfan_demo_davis_only.py'),
         dict(davis_root='/d'))
-    assert alone.train_dataloader.dataset == train2.datasets[0]
+
+    def crop(cfg, dataset):
+        crops = [t.crop_size for t in dataset.pipeline
+                 if t.type == 'RandomCrop']
+        assert crops == [cfg.model.data_preprocessor.size]
+        return crops[0]
+
+    assert crop(stage1, stage1.train_dataloader.dataset) == (192, 192)
+    assert crop(stage2, train2.datasets[0]) == (256, 256)
+    assert crop(alone, alone.train_dataloader.dataset) == (192, 192)
+    alone_train = alone.train_dataloader.dataset.copy()
+    stage2_davis = train2.datasets[0].copy()
+    for dataset in (alone_train, stage2_davis):
+        dataset.pipeline = [t for t in dataset.pipeline
+                            if t.type != 'RandomCrop']
+    assert alone_train == stage2_davis
     for key in ('load_from', 'optim_wrapper', 'param_scheduler', 'train_cfg',
                 'val_dataloader'):
         assert alone[key] == stage2[key], key

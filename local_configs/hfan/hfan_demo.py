@@ -3,7 +3,8 @@
 #   stage 1  hfan_demo_stage1.py   copy-paste composites of DAVIS-16 train
 #   stage 1b hfan_demo_stage1b.py  the same, continued (warm lr restart)
 #   stage 2  this file             DAVIS-16 train (the published "refine"),
-#                                  with stage 1's composites beside it
+#                                  with stage 1's composites beside it, in
+#                                  larger crops than stage 1 (256 vs 192)
 # DAVIS-16 val is never trained on. Commands and figures:
 # docs/benchmarks.md ("The demo model on real video").
 _base_ = [
@@ -11,7 +12,7 @@ _base_ = [
     '../_base_/datasets/davis2seg_composite_256.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_160k.py'
 ]
-crop_size = (192, 192)
+crop_size = (256, 256)  # the crops of davis2seg_composite_256.py
 model = dict(data_preprocessor=dict(size=crop_size))
 # stage 1b's last checkpoint (train it first, or override with --load-from)
 load_from = 'work_dirs/hfan_demo_stage1b/iter_6000.pth'

@@ -4,6 +4,9 @@
 # Figures: docs/benchmarks.md ("Stage 2: DAVIS-16 train alone or with the
 # composites beside it").
 _base_ = ['./hfan_demo.py']
+# the previous recipe's 192x192 crops (stage 1's, davis2seg_256.py)
+crop_size = (192, 192)
+model = dict(data_preprocessor=dict(size=crop_size))
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
