@@ -12,8 +12,8 @@ _base_ = [
     '../_base_/datasets/davis2seg_composite_256.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_160k.py'
 ]
-crop_size = (256, 256)  # the crops of davis2seg_composite_256.py
-model = dict(data_preprocessor=dict(size=crop_size))
+# pad to the training crops of davis2seg_composite_256.py
+model = dict(data_preprocessor=dict(size={{_base_.crop_size}}))
 # stage 1b's last checkpoint (train it first, or override with --load-from)
 load_from = 'work_dirs/hfan_demo_stage1b/iter_6000.pth'
 optimizer = dict(lr=2e-4)
