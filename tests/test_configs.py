@@ -325,6 +325,38 @@ def test_test_pipelines_give_published_input_sizes():
     assert sizes == [(384, 704), (512, 928), (896, 1600)]
 
 
+def test_demo_model_tests_at_the_top_of_its_training_scales():
+    """The demo model trains on short sides 192-384 (256 by 0.75-1.5) and,
+    from the user path (the test dataloader's pipeline, as infer.py takes
+    it), is tested at 384: a 480x854 frame -> 384x683 -> 384x704; its
+    stage 1b tests the composites at 256: 256x455 -> 256x480."""
+    import numpy as np
+    from mmengine.dataset import Compose
+
+    from hfan.apis.inference import test_pipeline_of
+    init_default_scope('mmseg')
+
+    def test_size(cfg):
+        img = np.zeros((480, 854, 6), np.uint8)
+        resize = [t for t in test_pipeline_of(cfg)
+                  if t['type'] in ('Resize', 'ResizeToMultiple')]
+        out = Compose(resize)(dict(img=img, img_shape=(480, 854),
+                                   ori_shape=(480, 854)))
+        return out['img'].shape[:2]
+
+    def config(name):
+        return load_config(osp.join(ROOT, f'local_configs/hfan/{name}.py'))
+
+    stage2 = config('hfan_demo')
+    assert test_size(stage2) == (384, 704)
+    assert stage2.val_dataloader == stage2.test_dataloader
+    assert test_size(config('hfan_demo_stage1b')) == (256, 480)
+    for dataset in stage2.train_dataloader.dataset.datasets:
+        resize, = [t for t in dataset.pipeline if t.type == 'RandomResize']
+        short = min(resize.scale)
+        assert [short * r for r in resize.ratio_range] == [192, 384]
+
+
 def test_demo_recipe_trains_on_davis_train_only_from_scratch():
     """The shipped demo model's three configs: no ImageNet weights, stage 1
     and its continuation 1b on the composites, stage 2 on DAVIS-16 train

@@ -1,9 +1,10 @@
 """The shipped demo model on the bundled real clip (what `make demo` runs).
 
 The floor comes from the benchmark, not from this code's output:
-docs/benchmarks.md records J 0.664 / F 0.614 for `blackswan` at full
-resolution through infer.py, and J 0.615 / F 0.594 on the bundled 240x427
-copy; the floor (J 0.55, F 0.55) leaves room for CPU/BLAS rounding. A
+docs/benchmarks.md records J 0.661 / F 0.580 for `blackswan` at full
+resolution through infer.py, and J 0.614 / F 0.557 on the bundled 240x427
+copy (both at the test scale of 384); the floor (J 0.55, F 0.52) leaves
+room for CPU/BLAS rounding. A
 model that lost its training, or a pipeline that feeds it the wrong
 colours or flow, falls far below (the earlier synthetic-only model scored
 J&F 0.37 on DAVIS-16 val).
@@ -23,6 +24,6 @@ def test_demo_segments_the_bundled_clip_above_the_recorded_floor(
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if l.startswith('J mean'))
     j, f = (float(line.split()[i]) for i in (2, 5))
-    assert j >= 55.0 and f >= 55.0, line
+    assert j >= 55.0 and f >= 52.0, line
     masks = sorted((tmp_path / 'demo-DAVIS-16' / 'blackswan').iterdir())
     assert len(masks) == 50
