@@ -301,27 +301,30 @@ def test_import_hfan_stays_light():
     assert out.strip().splitlines()[-1] == '[]'
 
 
+def davis_frame_size_after(transforms):
+    """The (H, W) a 480x854 DAVIS frame has after the Resize /
+    ResizeToMultiple steps of ``transforms`` (the other steps are skipped:
+    they need files)."""
+    import numpy as np
+    from mmengine.dataset import Compose
+    init_default_scope('mmseg')
+    resize = [t for t in transforms
+              if t['type'] in ('Resize', 'ResizeToMultiple')]
+    img = np.zeros((480, 854, 6), np.uint8)
+    out = Compose(resize)(dict(img=img, img_shape=(480, 854),
+                               ori_shape=(480, 854)))
+    return out['img'].shape[:2]
+
+
 def test_test_pipelines_give_published_input_sizes():
     """docs/checkpoints.md 3.9: a 480x854 DAVIS frame becomes 512x928 for the
     single-scale test; the multi-scale test (ratios 0.75/1.0/1.75 of the
     test scale) gives 384x704, 512x928 and 896x1600 views."""
-    import numpy as np
-    from mmengine.dataset import Compose
     cfg = load_config(
         osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'))
-    init_default_scope('mmseg')
-
-    def run(transforms):
-        img = np.zeros((480, 854, 6), np.uint8)
-        out = Compose(transforms)(dict(img=img, img_shape=(480, 854),
-                                       ori_shape=(480, 854)))
-        return out['img'].shape[:2]
-
-    single = [t for t in cfg.test_pipeline
-              if t['type'] in ('Resize', 'ResizeToMultiple')]
-    assert run(single) == (512, 928)
+    assert davis_frame_size_after(cfg.test_pipeline) == (512, 928)
     tta = cfg.tta_pipeline[1]['transforms']
-    sizes = [run([scale, *tta[2]]) for scale in tta[0]]
+    sizes = [davis_frame_size_after([scale, *tta[2]]) for scale in tta[0]]
     assert sizes == [(384, 704), (512, 928), (896, 1600)]
 
 
@@ -330,27 +333,16 @@ def test_demo_model_tests_at_the_top_of_its_training_scales():
     from the user path (the test dataloader's pipeline, as infer.py takes
     it), is tested at 384: a 480x854 frame -> 384x683 -> 384x704; its
     stage 1b tests the composites at 256: 256x455 -> 256x480."""
-    import numpy as np
-    from mmengine.dataset import Compose
-
     from hfan.apis.inference import test_pipeline_of
-    init_default_scope('mmseg')
-
-    def test_size(cfg):
-        img = np.zeros((480, 854, 6), np.uint8)
-        resize = [t for t in test_pipeline_of(cfg)
-                  if t['type'] in ('Resize', 'ResizeToMultiple')]
-        out = Compose(resize)(dict(img=img, img_shape=(480, 854),
-                                   ori_shape=(480, 854)))
-        return out['img'].shape[:2]
 
     def config(name):
         return load_config(osp.join(ROOT, f'local_configs/hfan/{name}.py'))
 
     stage2 = config('hfan_demo')
-    assert test_size(stage2) == (384, 704)
+    assert davis_frame_size_after(test_pipeline_of(stage2)) == (384, 704)
     assert stage2.val_dataloader == stage2.test_dataloader
-    assert test_size(config('hfan_demo_stage1b')) == (256, 480)
+    stage1b = config('hfan_demo_stage1b')
+    assert davis_frame_size_after(test_pipeline_of(stage1b)) == (256, 480)
     for dataset in stage2.train_dataloader.dataset.datasets:
         resize, = [t for t in dataset.pipeline if t.type == 'RandomResize']
         short = min(resize.scale)
