@@ -41,6 +41,7 @@ from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
                                    read_binary_mask, read_file, run_jobs,
                                    video_done)
 from hfan.utils.atomic_io import remove_stale_tmp
+from hfan.utils.image_io import ImageDecodeError, check_image_bytes
 
 #: output folder of the ground truth at its own resolution
 GT_DIR = 'gt'
@@ -48,6 +49,9 @@ GT_DIR = 'gt'
 #: The ten YouTube-Objects classes (video names are ``<class><NNNN>``).
 YOUTUBE_OBJECTS_CLASSES = ('aeroplane', 'bird', 'boat', 'car', 'cat', 'cow',
                            'dog', 'horse', 'motorbike', 'train')
+#: Foreground threshold of masks stored as JPEG (0 / 255 plus compression
+#: noise around the edges): the midpoint.
+JPEG_MASK_THRESHOLD = 128
 #: The 30 FBMS-59 test videos (the ``Testset`` folder).
 FBMS_TEST_VIDEOS = (
     'camel01', 'cars1', 'cars10', 'cars4', 'cars5', 'cats01', 'cats03',
@@ -131,6 +135,23 @@ def read_fbms_gt(path: str) -> np.ndarray:
     return np.where(fg, 255, 0).astype(np.uint8)
 
 
+def read_jpeg_mask(path: str) -> np.ndarray:
+    """A binary mask saved as a JPEG (YouTube-Objects' ``labels/*.jpg``)
+    as 0/255 at its own size: foreground where the gray level is at least
+    :data:`JPEG_MASK_THRESHOLD`, so the compression noise of a 0/255 mask
+    (faint values beside the edges, 250s inside) does not count."""
+    data = read_file(path)
+    try:
+        check_image_bytes(data, f'the annotation {path}')
+    except ImageDecodeError as err:
+        raise PrepareError(str(err)) from None
+    gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if gray is None:
+        raise PrepareError(f'cannot decode the annotation {path}: not an '
+                           'image file')
+    return np.where(gray >= JPEG_MASK_THRESHOLD, 255, 0).astype(np.uint8)
+
+
 # --------------------------------------------------------------------------
 # listing the videos of each benchmark
 
@@ -198,6 +219,83 @@ def per_video_folder_videos(root: str,
             annotated[number] = path
         out.append(_sparse_video(video, split, img_dir, by_number,
                                  annotated, read_binary_mask))
+    return out
+
+
+def is_youtube_objects_release(root: str) -> bool:
+    """Whether ``root`` holds the release's per-class tree
+    (``<class>/data/``) rather than the per-video layout."""
+    return any(osp.isdir(osp.join(root, c, 'data'))
+               for c in YOUTUBE_OBJECTS_CLASSES)
+
+
+def youtube_objects_release_videos(
+        root: str,
+        split: str = 'val',
+        videos: Optional[Sequence[str]] = None,
+        frames_root: Optional[str] = None) -> List[SparseVideo]:
+    """YouTube-Objects in its release tree: one video per annotated shot.
+
+    The segmentation masks (Jain and Grauman's, the ones U-VOS papers score
+    against) sit in ``ROOT/<class>/data/<NNNN>/shots/<NNN>/labels/<NNNNN>.jpg``;
+    the shot's frames ``frame<NNNN>.jpg`` (same number as their mask) in
+    ``images/`` beside ``labels/`` (the package with the frames included),
+    or, given ``frames_root``, in ``FRAMES_ROOT/<class>/data/<NNNN>/shots/
+    <NNN>/`` (the YouTube-Objects frames downloaded apart). Masks are JPEGs
+    (:func:`read_jpeg_mask`), often at a lower resolution than the frames;
+    they are kept at their own size.
+
+    Videos are named ``<class>-<NNNN>-<NNN>`` (class, video, shot): the
+    class is the part before the first ``-`` (the ``--classes`` map that
+    ``tools/prepare_youtube_objects.py`` writes says so for the evaluator).
+    """
+    found = []
+    for cls in sorted(n for n in os.listdir(root)
+                      if osp.isdir(osp.join(root, n, 'data'))):
+        data = osp.join(root, cls, 'data')
+        for vid in _video_folders(data):
+            shots = osp.join(data, vid, 'shots')
+            if not osp.isdir(shots):
+                raise PrepareError(f'no shots folder in {osp.join(data, vid)}'
+                                   f': expected {shots}/<NNN>/labels/')
+            for shot in _video_folders(shots):
+                found.append((f'{cls}-{vid}-{shot}',
+                              osp.join(cls, 'data', vid, 'shots', shot)))
+    if not found:
+        raise PrepareError(f'no <class>/data/<video> folder in {root}')
+    by_name = dict(found)
+    out = []
+    for name in _select([n for n, _ in found], videos, root):
+        shot_dir = osp.join(root, by_name[name])
+        ann_dir = osp.join(shot_dir, 'labels')
+        img_dir = (osp.join(frames_root, by_name[name]) if frames_root
+                   else osp.join(shot_dir, 'images'))
+        if not osp.isdir(ann_dir):
+            raise PrepareError(f'no labels folder for video {name}: '
+                               f'{ann_dir}')
+        if not osp.isdir(img_dir):
+            raise PrepareError(
+                f'no frames for video {name}: {img_dir} not found' +
+                ('' if frames_root else ' (if the frames were downloaded '
+                 'apart, pass their root with --frames-root)'))
+        frames = list_frames(img_dir, '.jpg')
+        if not frames:
+            raise PrepareError(f'no .jpg frames in {img_dir}')
+        anns = list_frames(ann_dir, '.jpg')
+        if not anns:
+            raise PrepareError(f'no .jpg annotation in {ann_dir}')
+        by_number = _frames_by_number(img_dir, frames)
+        annotated = {}
+        for ann in anns:
+            number = frame_number(osp.splitext(ann)[0])
+            path = osp.join(ann_dir, ann)
+            if number is None or number not in by_number:
+                raise PrepareError(
+                    f'annotation without a frame: {path} (no frame numbered '
+                    f'{number} in {img_dir})')
+            annotated[number] = path
+        out.append(_sparse_video(name, split, img_dir, by_number,
+                                 annotated, read_jpeg_mask))
     return out
 
 

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from hfan.datasets.prepare import PrepareError
-from hfan.datasets.sparse_benchmarks import (fbms_videos, frame_number,
-                                             per_video_folder_videos,
-                                             read_fbms_gt)
+from hfan.datasets.sparse_benchmarks import (
+    fbms_videos, frame_number, per_video_folder_videos, read_fbms_gt,
+    youtube_objects_release_videos)
 from hfan.evaluation.cli import main_vos
 
 REPO = Path(__file__).resolve().parents[2]
@@ -332,3 +332,117 @@ def test_youtube_objects_missing_annotation_folder(tmp_path):
     with pytest.raises(PrepareError, match='no annotation folder for video '
                        'dog0001'):
         per_video_folder_videos(str(root))
+
+
+# the release tree: <class>/data/<NNNN>/shots/<NNN>/{images,labels}/
+RELEASE_SHOTS = (('aeroplane', '0001', '001'), ('aeroplane', '0003', '002'),
+                 ('cat', '0002', '001'))
+
+
+def jpeg_mask(path, h, w):
+    """An 8 x 6 square (48 px) at half the frame size, saved as a JPEG, with
+    the kind of noise JPEG leaves: faint values outside, 240 inside."""
+    lab = np.zeros((h, w), np.uint8)
+    lab[2:10, 3:9] = 255
+    lab[0, 0], lab[12, 20], lab[4, 5] = 40, 100, 240
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), lab)
+
+
+@pytest.fixture()
+def yto_release(tmp_path):
+    root = tmp_path / 'youtube_masks'
+    for cls, vid, shot in RELEASE_SHOTS:
+        shot_dir = root / cls / 'data' / vid / 'shots' / shot
+        for t in range(1, 5):
+            write_jpg(shot_dir / 'images' / f'frame{t:04d}.jpg', frame(t))
+        for t in (1, 3):
+            jpeg_mask(shot_dir / 'labels' / f'{t:05d}.jpg', H // 2, W // 2)
+    return root
+
+
+def test_youtube_objects_release_tree(yto_release, tmp_path, capsys):
+    main = load_tool('prepare_youtube_objects')
+    out = tmp_path / 'YTO2SEG'
+    main([str(yto_release), str(out)] + FLOW)
+    err = capsys.readouterr().err
+    assert '3 videos (annotated shots) in 2 classes: aeroplane 2, cat 1' \
+        in err
+    assert (out / 'classes.txt').read_text().splitlines() == [
+        'aeroplane-0001-001 aeroplane', 'aeroplane-0003-002 aeroplane',
+        'cat-0002-001 cat']
+    # the JPEG mask thresholded at 128: the square, not the noise
+    gt = cv2.imread(str(out / 'gt' / 'cat-0002-001' / '00003.png'), 0)
+    assert gt.shape == (H // 2, W // 2) and set(np.unique(gt)) == {0, 255}
+    assert np.count_nonzero(gt) == 48 and gt[2:10, 3:9].all()
+    mask = cv2.imread(str(out / 'mask' / 'val' / 'cat-0002-001_00003.png'),
+                      0)
+    assert mask.shape == (H, W) and np.count_nonzero(mask) == 4 * 48
+    assert sorted(f for f in tree_files(out) if f.startswith('frame')) == [
+        f'frame/val/{c}-{v}-{s}_{t:05d}.jpg' for c, v, s in RELEASE_SHOTS
+        for t in (1, 3)]
+
+    # one video missed, two found: the class mean needs the class map
+    pred = tmp_path / 'pred'
+    for (cls, vid, shot), value in zip(RELEASE_SHOTS, (1, 0, 1)):
+        video = f'{cls}-{vid}-{shot}'
+        for t in (1, 3):
+            img = cv2.imread(str(out / 'mask' / 'val'
+                                 / f'{video}_{t:05d}.png'), 0) * value
+            (pred / video).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(pred / video / f'{t:05d}.png'), img)
+    res_path = tmp_path / 'yto.json'
+    assert main_vos([str(pred), str(out / 'gt'), '--protocol', 'annotated',
+                     '--workers', '1', '--no-progress', '--class-mean',
+                     '--classes', str(out / 'classes.txt'),
+                     '--resize-pred', 'nearest', '--json',
+                     str(res_path)]) == 0
+    res = json.loads(res_path.read_text())
+    assert res['J_mean'] == pytest.approx(2 / 3)
+    assert res['J_class_mean'] == pytest.approx((0.5 + 1) / 2)
+    assert sorted(res['classes']) == ['aeroplane', 'cat']
+
+
+def test_youtube_objects_frames_downloaded_apart(yto_release, tmp_path):
+    # frames in their own tree, the mask package without images/
+    frames_root = tmp_path / 'v1'
+    for cls, vid, shot in RELEASE_SHOTS:
+        rel = Path(cls) / 'data' / vid / 'shots' / shot
+        (frames_root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (yto_release / rel / 'images').rename(frames_root / rel)
+    with pytest.raises(PrepareError, match='no frames for video '
+                       'aeroplane-0001-001.*--frames-root'):
+        youtube_objects_release_videos(str(yto_release))
+    videos = youtube_objects_release_videos(
+        str(yto_release), frames_root=str(frames_root),
+        videos=['cat-0002-001'])
+    assert [v.name for v in videos] == ['cat-0002-001']
+    assert sorted(videos[0].gt) == ['00001', '00003']
+    assert [Path(f.source).name for f in videos[0].job.frames] == [
+        f'frame{t:04d}.jpg' for t in range(1, 5)]
+
+
+def test_youtube_objects_release_errors_name_the_file(yto_release,
+                                                      tmp_path):
+    labels = yto_release / 'cat' / 'data' / '0002' / 'shots' / '001' / \
+        'labels'
+    stray = labels / '00007.jpg'
+    jpeg_mask(stray, H // 2, W // 2)
+    with pytest.raises(PrepareError, match='annotation without a frame.*'
+                       + str(stray)):
+        youtube_objects_release_videos(str(yto_release))
+    stray.unlink()
+    bad = labels / '00003.jpg'
+    bad.write_text('not an image')
+    main = load_tool('prepare_youtube_objects')
+    with pytest.raises(SystemExit) as exc:
+        main([str(yto_release), str(tmp_path / 'out')] + FLOW)
+    assert str(bad) in str(exc.value.code)
+    assert not (tmp_path / 'out' / 'gt' / 'cat-0002-001' /
+                '00003.png').exists()
+    # neither layout: the message says what either would hold
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path / 'empty'), str(tmp_path / 'out2')] + FLOW)
+    assert 'neither YouTube-Objects layout' in str(exc.value.code)
+    assert 'labels/' in str(exc.value.code)
