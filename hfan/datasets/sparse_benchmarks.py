@@ -198,28 +198,39 @@ def per_video_folder_videos(root: str,
     for video in _select(_video_folders(img_root), videos, img_root):
         img_dir = osp.join(img_root, video)
         ann_dir = osp.join(ann_root, video)
-        frames = list_frames(img_dir, '.jpg')
-        if not frames:
-            raise PrepareError(f'no .jpg frames in {img_dir}')
         if not osp.isdir(ann_dir):
             raise PrepareError(f'no annotation folder for video {video}: '
                                f'{ann_dir}')
-        anns = list_frames(ann_dir, ann_ext)
-        if not anns:
-            raise PrepareError(f'no {ann_ext} annotation in {ann_dir}')
-        by_number = _frames_by_number(img_dir, frames)
-        annotated = {}
-        for name in anns:
-            number = frame_number(osp.splitext(name)[0])
-            path = osp.join(ann_dir, name)
-            if number is None or number not in by_number:
-                raise PrepareError(
-                    f'annotation without a frame: {path} (no frame '
-                    f'{osp.splitext(name)[0]}.jpg in {img_dir})')
-            annotated[number] = path
-        out.append(_sparse_video(video, split, img_dir, by_number,
-                                 annotated, read_binary_mask))
+        out.append(_video_with_annotations(video, split, img_dir, ann_dir,
+                                           ann_ext, read_binary_mask))
     return out
+
+
+def _video_with_annotations(video: str, split: str, img_dir: str,
+                            ann_dir: str, ann_ext: str,
+                            read_gt: Callable) -> SparseVideo:
+    """The ``.jpg`` frames of ``img_dir`` with the annotations of
+    ``ann_dir`` (files ending with ``ann_ext``), paired by the number that
+    ends their names; an annotation without its frame is an error naming
+    it."""
+    frames = list_frames(img_dir, '.jpg')
+    if not frames:
+        raise PrepareError(f'no .jpg frames in {img_dir}')
+    anns = list_frames(ann_dir, ann_ext)
+    if not anns:
+        raise PrepareError(f'no {ann_ext} annotation in {ann_dir}')
+    by_number = _frames_by_number(img_dir, frames)
+    annotated = {}
+    for name in anns:
+        number = frame_number(osp.splitext(name)[0])
+        path = osp.join(ann_dir, name)
+        if number is None or number not in by_number:
+            raise PrepareError(
+                f'annotation without a frame: {path} (no frame numbered '
+                f'{number} in {img_dir})')
+        annotated[number] = path
+    return _sparse_video(video, split, img_dir, by_number, annotated,
+                         read_gt)
 
 
 def is_youtube_objects_release(root: str) -> bool:
@@ -278,24 +289,8 @@ def youtube_objects_release_videos(
                 f'no frames for video {name}: {img_dir} not found' +
                 ('' if frames_root else ' (if the frames were downloaded '
                  'apart, pass their root with --frames-root)'))
-        frames = list_frames(img_dir, '.jpg')
-        if not frames:
-            raise PrepareError(f'no .jpg frames in {img_dir}')
-        anns = list_frames(ann_dir, '.jpg')
-        if not anns:
-            raise PrepareError(f'no .jpg annotation in {ann_dir}')
-        by_number = _frames_by_number(img_dir, frames)
-        annotated = {}
-        for ann in anns:
-            number = frame_number(osp.splitext(ann)[0])
-            path = osp.join(ann_dir, ann)
-            if number is None or number not in by_number:
-                raise PrepareError(
-                    f'annotation without a frame: {path} (no frame numbered '
-                    f'{number} in {img_dir})')
-            annotated[number] = path
-        out.append(_sparse_video(name, split, img_dir, by_number,
-                                 annotated, read_jpeg_mask))
+        out.append(_video_with_annotations(name, split, img_dir, ann_dir,
+                                           '.jpg', read_jpeg_mask))
     return out
 
 
