@@ -95,6 +95,10 @@ def _videos(args):
             f'--frames-root is for the release tree, but {args.root} has no '
             '<class>/data/ folder (aeroplane/data/, bird/data/, ...)')
     if not osp.isdir(osp.join(args.root, 'Annotations')):
+        nested = osp.join(args.root, 'youtube_masks')
+        if is_youtube_objects_release(nested):
+            raise PrepareError(f'{args.root} holds the release tree one '
+                               f'level down: pass {nested}')
         raise PrepareError(
             f'{args.root} is in neither YouTube-Objects layout: expected '
             '<class>/data/<NNNN>/shots/<NNN>/labels/ (the release tree) or '

@@ -446,3 +446,7 @@ def test_youtube_objects_release_errors_name_the_file(yto_release,
         main([str(tmp_path / 'empty'), str(tmp_path / 'out2')] + FLOW)
     assert 'neither YouTube-Objects layout' in str(exc.value.code)
     assert 'labels/' in str(exc.value.code)
+    # the folder above the tree: the message names the tree's folder
+    with pytest.raises(SystemExit) as exc:
+        main([str(tmp_path), str(tmp_path / 'out2')] + FLOW)
+    assert f'pass {yto_release}' in str(exc.value.code)
