@@ -53,16 +53,18 @@ CLASS_MAP = 'classes.txt'
 def _release_videos(args):
     videos = youtube_objects_release_videos(
         args.root, args.split, video_list(args.videos), args.frames_root)
+    # <class>-<NNNN>-<NNN>: the class folder is the name's first part
+    class_of = {v.name: v.name.split('-', 1)[0] for v in videos}
     groups = {}
-    for video in videos:
-        groups.setdefault(video.name.split('-', 1)[0], []).append(video.name)
+    for name, cls in class_of.items():
+        groups.setdefault(cls, []).append(name)
     unknown = sorted(set(groups) - set(YOUTUBE_OBJECTS_CLASSES))
     if unknown:
         print(f'note: class folder(s) not among the 10 YouTube-Objects '
               f'classes: {", ".join(unknown)}', file=sys.stderr)
     class_map = osp.join(args.out, CLASS_MAP)
     atomic_write_text(class_map, ''.join(
-        f'{v.name} {v.name.split("-", 1)[0]}\n' for v in videos))
+        f'{name} {cls}\n' for name, cls in class_of.items()))
     print(f'{len(videos)} videos (annotated shots) in {len(groups)} '
           'classes: ' + ', '.join(f'{c} {len(v)}'
                                   for c, v in sorted(groups.items())) +
