@@ -428,3 +428,19 @@ def test_overrides_must_name_existing_keys_unless_added_with_plus():
                                       stride=(271, 271))
     with pytest.raises(KeyError):  # the parent must exist
         load_config(path, {'+model.tset_cfg.stride': (271, 271)})
+    # a new key under a new dict: one + per new level, and the error of a
+    # single + says how many are needed
+    key = 'optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult'
+    with pytest.raises(KeyError) as err:
+        load_config(path, {'+' + key: 0.1})
+    assert "no key 'backbone'" in str(err.value)
+    assert f'write ++{key}=' in str(err.value)
+    cfg = load_config(path, {'++' + key: 0.1})
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.backbone == dict(
+        lr_mult=0.1)
+    assert cfg.optim_wrapper.paramwise_cfg.custom_keys.head == dict(
+        lr_mult=10.0)  # the siblings are kept
+    with pytest.raises(KeyError):  # still, only the last two parts are new
+        load_config(path, {'++optim_wrapper.paramwse_cfg.x.y': 1})
+    with pytest.raises(KeyError):
+        load_config(path, {'+++model': 1})

@@ -42,22 +42,32 @@ def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
     ``model.decode_head.selct_method=im`` would silently train the default
     variant under the ablation's name; every dotted part must name an
     existing key (or a list index), and the error says which part does not,
-    with the closest existing keys. A key written ``+a.b.c`` adds ``c``
-    (only ``a.b`` must exist), e.g. ``+model.test_cfg.crop_size=(512,512)``
-    when switching a whole-image config to sliding windows.
+    with the closest existing keys. Each leading ``+`` lets one more part,
+    counted from the end, be new: ``+a.b.c`` adds ``c`` (``a.b`` must
+    exist), e.g. ``+model.test_cfg.crop_size=(512,512)`` when switching a
+    whole-image config to sliding windows; ``++a.b.c`` may also add ``b``,
+    e.g. ``++optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mult=0.1``.
     """
     for key in cfg_options:
         node: Any = cfg._cfg_dict
-        adding = key.startswith('+')
         parts = key.lstrip('+').split('.')
+        # the parts from index `first_new` on may be new
+        first_new = len(parts) - (len(key) - len(key.lstrip('+')))
+        if first_new < 0:
+            raise ConfigKeyError(
+                f'--cfg-options {key}: more leading + than the '
+                f'{len(parts)} parts of the key')
         for depth, part in enumerate(parts):
-            if adding and depth == len(parts) - 1:
+            where = '.'.join(parts[:depth]) or 'the top level'
+            if depth >= first_new:
                 if not isinstance(node, dict):
                     raise ConfigKeyError(
-                        f'--cfg-options {key}: {".".join(parts[:depth])} is '
-                        'not a dict, a key cannot be added to it')
-                break
-            where = '.'.join(parts[:depth]) or 'the top level'
+                        f'--cfg-options {key}: {where} is not a dict, a key '
+                        'cannot be added to it')
+                if part not in node:
+                    break  # this part and the ones after it are new
+                node = node[part]
+                continue
             if isinstance(node, (list, tuple)):
                 if part.isdigit() and int(part) < len(node):
                     node = node[int(part)]
@@ -75,9 +85,11 @@ def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
                 hint = (f'did you mean {" or ".join(map(repr, close))}?'
                         if close else
                         f'keys there: {", ".join(sorted(names)[:12])}')
+                plus = '+' * (len(parts) - depth)
                 raise ConfigKeyError(
                     f'--cfg-options {key}: {path} has no key {part!r} in '
-                    f'{where}; {hint} (to add a new key write +{key}=...)')
+                    f'{where}; {hint} (to add it write '
+                    f'{plus}{".".join(parts)}=...)')
             node = node[part]
 
 

@@ -10,8 +10,9 @@ from mmengine.config import Config, DictAction
 
 CFG_OPTIONS_HELP = ('override config values, e.g. '
                     'model.decode_head.select_method=im '
-                    'davis_root=/data/DAVIS2SEG (--options is the '
-                    'published spelling)')
+                    'davis_root=/data/DAVIS2SEG; every key must exist, a '
+                    'leading + adds a new last key, ++ a new dict and its '
+                    'key (--options is the published spelling)')
 
 
 class CfgOptionsAction(DictAction):
