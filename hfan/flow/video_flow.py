@@ -3,6 +3,14 @@
 Frame ``t`` gets the flow ``t -> t+1``; the last frame, which has no next
 frame, gets the backward flow ``t -> t-1``; a one-frame video gets zero flow.
 
+With both directions (:func:`iter_frames_with_flows`, ``directions='both'``)
+a frame gets every estimate of its forward motion the video holds: the flow
+``t -> t+1`` and the reversed backward flow ``-(t -> t-1)``; the first and
+last frames have one of the two, a one-frame video zero flow. Two estimates
+of one motion, each from its own frame pair, err in different places, so a
+model that is run on both and averaged sees less of either's noise
+(``docs/benchmarks.md``, "Both flow directions at test time").
+
 :func:`iter_frames_with_flow` is the project's one frame look-ahead: it
 reads one frame ahead, keeps at most three frames decoded, and hands each
 frame out with its flow, so callers (the segmenter, the app, the
@@ -16,6 +24,9 @@ import numpy as np
 from .base import FlowEstimator
 
 _END = object()
+
+#: ``directions`` values: the published rule, or both estimates of the motion
+FLOW_DIRECTIONS = ('forward', 'both')
 
 
 class _Frame:
@@ -64,6 +75,42 @@ def iter_frames_with_flow(
     The video is read one item ahead and only the current frame and its
     neighbours are kept, so any length streams in constant memory.
     """
+    for t, frame, flows in iter_frames_with_flows(
+            frames, estimator, 'forward', load=load, skip=skip):
+        yield t, frame, None if flows is None else flows[0]
+
+
+def iter_frames_with_flows(
+    frames: Iterable[Any],
+    estimator: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    directions: str = 'forward',
+    *,
+    load: Optional[Callable[[Any], np.ndarray]] = None,
+    skip: Optional[Callable[[int], bool]] = None
+) -> Iterator[Tuple[int, Optional[np.ndarray],
+                    Optional[List[np.ndarray]]]]:
+    """Yield ``(t, frame, flows)`` for every frame of a video, in order.
+
+    Args:
+        frames, estimator, load, skip: as :func:`iter_frames_with_flow`.
+        directions: ``'forward'``: one flow a frame, the published rule
+            (``t -> t+1``, the last frame ``t -> t-1``). ``'both'``: the
+            flow ``t -> t+1`` where frame ``t+1`` exists, then the reversed
+            backward flow ``-(t -> t-1)`` where frame ``t-1`` exists (the
+            first frame has only the former, the last only the latter).
+
+    Yields:
+        ``t``, the decoded frame ``t`` and the list of its flows (``float32``
+        ``(H, W, 2)``; one zero flow for a single-frame video); ``(t, None,
+        None)`` for a skipped frame.
+
+    With ``'both'`` each frame costs two flow estimates; the previous frame
+    stays decoded, so memory stays constant (three frames at most).
+    """
+    if directions not in FLOW_DIRECTIONS:
+        raise ValueError(f'unknown flow directions {directions!r}; choose '
+                         f'one of {list(FLOW_DIRECTIONS)}')
+    both = directions == 'both'
     if load is None:
         load = _identity
     it = iter(frames)
@@ -75,19 +122,23 @@ def iter_frames_with_flow(
     while True:
         item = next(it, _END)
         nxt = None if item is _END else _Frame(item)
-        if nxt is not None:
+        if nxt is not None and not both:
             prev = None  # frame t-1 is needed only if t is the last frame
         if skip is not None and skip(t):
             yield t, None, None
         else:
+            image = cur.decode(load)
+            flows = []
             if nxt is not None:
-                flow = estimator(cur.decode(load), nxt.decode(load))
-            elif prev is not None:
-                flow = estimator(cur.decode(load), prev.decode(load))
-            else:
-                flow = np.zeros(cur.decode(load).shape[:2] + (2, ),
-                                np.float32)
-            yield t, cur.decode(load), flow
+                flows.append(estimator(image, nxt.decode(load)))
+            if prev is not None and (both or nxt is None):
+                backward = estimator(image, prev.decode(load))
+                # both: reversed, an estimate of the forward motion; the
+                # published rule gives the last frame its backward flow as is
+                flows.append(-backward if both else backward)
+            if not flows:
+                flows.append(np.zeros(image.shape[:2] + (2, ), np.float32))
+            yield t, image, flows
         if nxt is None:
             return
         prev, cur, t = cur, nxt, t + 1

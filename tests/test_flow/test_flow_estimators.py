@@ -15,7 +15,8 @@ from hfan.flow.colorize import flow_to_bgr, flow_to_color
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow, write_flow
 from hfan.flow.raft import RAFTFlow
-from hfan.flow.video_flow import compute_video_flows, iter_video_flows
+from hfan.flow.video_flow import (compute_video_flows, iter_frames_with_flows,
+                                  iter_video_flows)
 
 
 def textured(h=96, w=128, seed=0):
@@ -104,6 +105,66 @@ def test_flow_rule_edge_cases():
     assert compute_video_flows([], rec) == []
     assert compute_video_flows([frame(0), frame(1)], rec) is not None
     assert rec.pairs == [(0, 1), (1, 0)]
+
+
+def test_both_directions_reverse_the_backward_flow_on_a_known_translation():
+    # The content moves by (2, 1) each frame, so every frame's forward
+    # motion is (2, 1): the flow t -> t+1 measures it, and the flow
+    # t -> t-1 measures (-2, -1), which reversed is (2, 1) again.
+    base = textured(seed=2)
+    frames = [shifted(base, 2 * t, t) for t in range(4)]
+    out = list(iter_frames_with_flows(frames, DISFlow(), 'both'))
+    assert [t for t, _, _ in out] == [0, 1, 2, 3]
+    assert [len(flows) for _, _, flows in out] == [1, 2, 2, 1]
+    for t, image, flows in out:
+        assert image is frames[t]
+        for flow in flows:
+            np.testing.assert_allclose(
+                np.median(flow[16:-16, 16:-16].reshape(-1, 2), axis=0),
+                (2, 1), atol=0.25)
+
+
+def test_both_directions_pairs_order_and_edge_cases():
+    rec = Recorder()
+    out = list(iter_frames_with_flows([frame(i) for i in range(3)], rec,
+                                      'both'))
+    # each frame: t -> t+1 first, then t -> t-1 (handed out reversed)
+    assert rec.pairs == [(0, 1), (1, 2), (1, 0), (2, 1)]
+    assert [[tuple(f[0, 0]) for f in flows] for _, _, flows in out] == [
+        [(0, 1)], [(1, 2), (-1, -0)], [(-2, -1)]]
+    # a single frame: one zero flow, no estimate
+    rec = Recorder()
+    ((_, _, flows), ) = iter_frames_with_flows([frame(5)], rec, 'both')
+    assert rec.pairs == [] and len(flows) == 1 and not flows[0].any()
+    # the forward rule through the same function: one flow a frame
+    rec = Recorder()
+    out = list(iter_frames_with_flows([frame(i) for i in range(3)], rec))
+    assert [[tuple(f[0, 0]) for f in flows] for _, _, flows in out] == [
+        [(0, 1)], [(1, 2)], [(2, 1)]]
+    with pytest.raises(ValueError, match="'backward'.*forward.*both"):
+        list(iter_frames_with_flows([frame(0)], rec, 'backward'))
+
+
+def test_both_directions_stream_skips_and_keeps_three_frames():
+    consumed, loaded = [], []
+
+    def source():
+        for i in range(5):
+            consumed.append(i)
+            yield i
+
+    def load(i):
+        loaded.append(i)
+        return frame(i)
+
+    rec = Recorder()
+    for t, image, flows in iter_frames_with_flows(
+            source(), rec, 'both', load=load, skip=lambda t: t == 2):
+        assert len(consumed) <= t + 2
+        assert (flows is None) == (t == 2)
+    # frame 2 is skipped, but decoded once as a neighbour of 1 and 3
+    assert rec.pairs == [(0, 1), (1, 2), (1, 0), (3, 4), (3, 2), (4, 3)]
+    assert loaded == [0, 1, 2, 3, 4]
 
 
 def test_flow_stream_is_lazy_and_reads_one_frame_ahead():
