@@ -2,7 +2,8 @@
 
 :class:`VideoSegmenter` wraps model building, checkpoint loading, the
 config's test pipeline and the test-time options (sliding windows, the
-published multi-scale + flip test, CUDA fp16 autocast) behind three calls::
+published multi-scale + flip test, both flow directions, CUDA fp16 autocast)
+behind three calls::
 
     seg = VideoSegmenter('local_configs/hfan/hfan.small.512x512.refine.py',
                          'checkpoint/HFAN-s-converted.pth', device='cuda:0')
@@ -134,6 +135,13 @@ class VideoSegmenter:
             back to the frame size (flip undone), and the probabilities are
             averaged -- what MMSeg's ``SegTTAModel`` computes, with the
             averaged probability kept.
+        flow_directions: how :meth:`segment_video` computes the flow of a
+            frame: ``'forward'``, the published rule (``t -> t+1``), or
+            ``'both'``: the frame is segmented with ``t -> t+1`` and with
+            the reversed backward flow ``-(t -> t-1)`` and the two softmax
+            probabilities are averaged
+            (:func:`hfan.flow.iter_frames_with_flows`). ``None`` (default):
+            the config's ``test_flow_directions``, else ``'forward'``.
         fp16: run the forward under CUDA float16 autocast with a float16
             input, as the published numbers were computed (sliding-window
             sums in float16 too). CUDA only: refused on other devices.
@@ -156,7 +164,8 @@ class VideoSegmenter:
                  aug_test: bool = False,
                  fp16: bool = False,
                  cfg_options: Optional[Dict[str, Any]] = None,
-                 trust_checkpoint: bool = False):
+                 trust_checkpoint: bool = False,
+                 flow_directions: Optional[str] = None):
         self.device = torch.device(device)
         if fp16 and self.device.type != 'cuda':
             raise ValueError(FP16_NEEDS_CUDA.format(device=str(device)))
@@ -171,6 +180,10 @@ class VideoSegmenter:
             cfg = load_config(str(config), cfg_options)
         self.cfg = cfg
         self.aug_test = aug_test
+        self.flow_directions = check_flow_directions(
+            flow_directions or cfg.get('test_flow_directions', 'forward'),
+            'flow_directions' if flow_directions else
+            'the config\'s test_flow_directions')
         self.fp16 = fp16
         self.checkpoint = checkpoint
 
@@ -205,7 +218,8 @@ class VideoSegmenter:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(checkpoint={self.checkpoint!r}, '
                 f'device={str(self.device)!r}, mode={self.test_mode!r}, '
-                f'aug_test={self.aug_test}, fp16={self.fp16})')
+                f'aug_test={self.aug_test}, fp16={self.fp16}, '
+                f'flow_directions={self.flow_directions!r})')
 
     # -- the two halves of a forward -----------------------------------------
     def prepare(self, frame: np.ndarray, flow: np.ndarray) -> dict:
@@ -295,18 +309,71 @@ class VideoSegmenter:
         """
         if len(frames) != len(flows):
             raise ValueError(f'{len(frames)} frames but {len(flows)} flows')
+        return self._masks_and_foreground(
+            self._class_probabilities(frames, flows))
+
+    def segment_frame(self, frame_bgr: np.ndarray,
+                      flows: Sequence[np.ndarray]) -> Tuple[Mask,
+                                                            Probability]:
+        """Segment one frame given one or more flows of it, averaging.
+
+        Args:
+            frame_bgr: (H, W, 3) uint8 BGR frame.
+            flows: its flows (each as in :meth:`segment_pair`), e.g. the two
+                of :func:`hfan.flow.iter_frames_with_flows` with
+                ``directions='both'``.
+
+        Returns:
+            ``mask`` and ``fg_prob`` as :meth:`segment_pair`, from the mean
+            of the softmax probabilities over the flows (the mask is their
+            argmax, as the multi-scale test does).
+        """
+        masks, probs = self.segment_frames([frame_bgr], [list(flows)])
+        return masks[0], probs[0]
+
+    def segment_frames(
+        self, frames: Sequence[np.ndarray],
+        flows: Sequence[Sequence[np.ndarray]]
+    ) -> Tuple[List[Mask], List[Probability]]:
+        """:meth:`segment_frame` of several frames, in shared forward
+        passes (``flows[i]``: the flows of ``frames[i]``)."""
+        if len(frames) != len(flows):
+            raise ValueError(f'{len(frames)} frames but {len(flows)} flow '
+                             'lists')
+        for i, views in enumerate(flows):
+            if len(views) == 0:
+                raise ValueError(f'frame {i} has no flow')
+        pairs = [(frame, flow) for frame, views in zip(frames, flows)
+                 for flow in views]
+        probs = self._class_probabilities([p[0] for p in pairs],
+                                          [p[1] for p in pairs])
+        means, start = [], 0
+        for views in flows:
+            group = probs[start:start + len(views)]
+            means.append(sum(group[1:], group[0].clone()) / len(group))
+            start += len(views)
+        return self._masks_and_foreground(means)
+
+    def _class_probabilities(self, frames: Sequence[np.ndarray],
+                             flows: Sequence[np.ndarray]) -> List[Tensor]:
+        """(num_classes, H, W) softmax probabilities of each pair;
+        consecutive pairs of one size share a forward pass."""
         prepared = [self.prepare(f, fl) for f, fl in zip(frames, flows)]
-        masks, probs = [], []
+        probs: List[Tensor] = []
         start = 0
         for end in range(1, len(prepared) + 1):
             if end < len(prepared) and (frames[end].shape[:2]
                                         == frames[start].shape[:2]):
                 continue
-            for p in self.predict(prepared[start:end]):
-                masks.append(p.argmax(dim=0).to(torch.uint8).cpu().numpy())
-                probs.append(p[1].cpu().numpy())
+            probs.extend(self.predict(prepared[start:end]))
             start = end
-        return masks, probs
+        return probs
+
+    @staticmethod
+    def _masks_and_foreground(
+            probs: List[Tensor]) -> Tuple[List[Mask], List[Probability]]:
+        masks = [p.argmax(dim=0).to(torch.uint8).cpu().numpy() for p in probs]
+        return masks, [p[1].cpu().numpy() for p in probs]
 
     def segment_video(
         self,
@@ -318,6 +385,7 @@ class VideoSegmenter:
         load: Optional[Callable[[Any], np.ndarray]] = None,
         skip: Optional[Callable[[int], bool]] = None,
         batch_size: int = 1,
+        flow_directions: Optional[str] = None,
     ) -> Iterator[Tuple[int, Mask, Probability]]:
         """Segment a video frame by frame, streaming.
 
@@ -337,7 +405,11 @@ class VideoSegmenter:
             skip: ``skip(t)`` true leaves frame ``t`` out (nothing is
                 yielded, decoded or computed for it unless a neighbour's flow
                 needs it): used to resume.
-            batch_size: frames per forward pass.
+            batch_size: frames per forward pass (with both flow
+                directions, each frame is two samples of the pass).
+            flow_directions: ``'forward'`` or ``'both'`` for flows computed
+                here (see the class); ``None``: the segmenter's. Given
+                ``flows`` are one per frame: they need ``'forward'``.
 
         Yields:
             ``(t, mask, fg_prob)`` for each frame not skipped, in order:
@@ -348,9 +420,17 @@ class VideoSegmenter:
         """
         load = load or _identity
         skip = skip or _never
+        directions = check_flow_directions(
+            flow_directions or self.flow_directions, 'flow_directions')
+        if flows is not None and directions != 'forward':
+            raise ValueError(
+                'segment_video: the given flows are one per frame, but the '
+                f'flow directions are {directions!r}; pass flows=None to '
+                'compute both directions from the frames, or '
+                "flow_directions='forward' to use the given flows")
         pairs = (self._pairs_with_flow(frames, flows, load, skip)
                  if flows is not None else self._pairs_computing_flow(
-                     frames, flow_estimator, load, skip))
+                     frames, flow_estimator, load, skip, directions))
         batch: List[Tuple[int, np.ndarray, np.ndarray]] = []
         for item in pairs:
             batch.append(item)
@@ -362,8 +442,8 @@ class VideoSegmenter:
 
     def _segment_items(self, batch):
         try:
-            masks, probs = self.segment_batch([b[1] for b in batch],
-                                              [b[2] for b in batch])
+            masks, probs = self.segment_frames([b[1] for b in batch],
+                                               [b[2] for b in batch])
         except ValueError as err:
             where = ', '.join(str(b[0]) for b in batch)
             raise ValueError(f'frame {where}: {err}') from err
@@ -391,20 +471,22 @@ class VideoSegmenter:
                         f'frame {t}{_name(frame)} is {_size(frame_img)} but '
                         f'its flow{_name(flow)} is {_size(flow_img)}; they '
                         'must have the same size')
-                yield t, frame_img, flow_img
+                yield t, frame_img, [flow_img]
             t += 1
 
-    def _pairs_computing_flow(self, frames, flow_estimator, load, skip):
-        from hfan.flow import flow_to_bgr, iter_frames_with_flow
+    def _pairs_computing_flow(self, frames, flow_estimator, load, skip,
+                              directions):
+        from hfan.flow import flow_to_bgr, iter_frames_with_flows
         # Items travel with their index, so that a frame that cannot be
         # decoded is named by its position.
-        pairs = iter_frames_with_flow(
+        pairs = iter_frames_with_flows(
             enumerate(frames), self.flow_estimator(flow_estimator),
+            directions,
             load=lambda item: _load(load, item[1], item[0], 'frame'),
             skip=skip)
-        for t, image, flow in pairs:
-            if flow is not None:
-                yield t, image, flow_to_bgr(flow)
+        for t, image, flows in pairs:
+            if flows is not None:
+                yield t, image, [flow_to_bgr(flow) for flow in flows]
 
     def flow_estimator(
         self, flow_estimator: Union[str, Callable[[np.ndarray, np.ndarray],
@@ -422,6 +504,16 @@ class VideoSegmenter:
 
 
 _END = object()
+
+
+def check_flow_directions(value: str, what: str) -> str:
+    """``value`` if it is a known flow-directions name, else a ValueError
+    naming ``what`` and the accepted names."""
+    from hfan.flow import FLOW_DIRECTIONS
+    if value not in FLOW_DIRECTIONS:
+        raise ValueError(f'{what} is {value!r}; accepted: '
+                         f'{", ".join(FLOW_DIRECTIONS)}')
+    return value
 
 
 def _identity(x):

@@ -182,7 +182,8 @@ def segment_video_file(video_path: str,
     fps = count[0] / seconds if seconds > 0 else 0.0
     h, w = video.size
     message = (f'{name}: {count[0]} frames ({w}x{h}) segmented in '
-               f'{seconds:.1f} s, {fps:.2f} frames/s (flow: {flow}); model '
+               f'{seconds:.1f} s, {fps:.2f} frames/s (flow: {flow}, '
+               f'{segmenter.flow_directions}); model '
                f'{osp.basename(checkpoint)}')
     if count[0] < len(video):
         message += f' -- first {count[0]} of {len(video)} frames'
@@ -192,12 +193,14 @@ def segment_video_file(video_path: str,
 
 def _with_frames(frames, segmenter, flow):
     """``(t, frame, mask)`` for every frame, the flow computed by the
-    segmenter's estimator ``flow`` (:func:`hfan.flow.iter_frames_with_flow`
-    hands out each frame with its flow, streamed)."""
-    from hfan.flow import iter_frames_with_flow
+    segmenter's estimator ``flow`` in the segmenter's flow directions
+    (:func:`hfan.flow.iter_frames_with_flows` hands out each frame with its
+    flows, streamed)."""
+    from hfan.flow import iter_frames_with_flows
     estimator = segmenter.flow_estimator(flow)
-    for t, frame, flow_field in iter_frames_with_flow(frames, estimator):
-        mask, _ = segmenter.segment_pair(frame, flow_field)
+    for t, frame, flows in iter_frames_with_flows(
+            frames, estimator, segmenter.flow_directions):
+        mask, _ = segmenter.segment_frame(frame, flows)
         yield t, frame, mask
 
 

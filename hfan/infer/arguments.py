@@ -31,7 +31,12 @@ in one run (the model is loaded once), e.g. every DAVIS-16 val video:
 For a video file or a frame folder the optical flow is computed on the fly
 by the data pipeline's estimator (--flow: dis, OpenCV DIS, the default; raft,
 RAFT-large with the original raft-things.pth or torchvision's weights), with the published rule: frame t gets the flow t -> t+1,
-the last frame t -> t-1. The video's name is the file name without its
+the last frame t -> t-1. With --flow-directions both (the default of
+configs that set test_flow_directions = 'both', such as the demo model's)
+each frame is segmented twice, with t -> t+1 and with the reversed backward
+flow -(t -> t-1), and the two probabilities are averaged: about twice the
+model and flow time. A 2SEG root brings its own forward flows and is
+segmented with them alone. The video's name is the file name without its
 extension (clip.mp4 -> clip) or the folder's name; its frames are numbered
 00000, 00001, ... in order.
 
@@ -110,6 +115,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='optical flow estimator for a video file or frame folder: dis '
         '(OpenCV DIS, CPU, default) or raft (RAFT-large, as the published '
         'data)')
+    parser.add_argument(
+        '--flow-directions',
+        choices=['forward', 'both'],
+        default=None,
+        help='for a video file or frame folder: forward (the published rule, '
+        'one flow a frame) or both (t -> t+1 and -(t -> t-1), probabilities '
+        "averaged; about 2x slower). Default: the config's "
+        "test_flow_directions, else forward")
     parser.add_argument(
         '--raft-weights',
         metavar='PATH',

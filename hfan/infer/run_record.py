@@ -19,12 +19,14 @@ from .sources import VideoInput
 SETTINGS_FILE = '.hfan_infer.json'
 
 
-def run_settings(args, computes_flow: bool = False) -> Dict[str, Any]:
+def run_settings(args, computes_flow: bool = False,
+                 flow_directions: str = 'forward') -> Dict[str, Any]:
     """What decides the masks: resuming with other values would mix them.
 
     ``computes_flow``: the input's flows are computed here (a video file or
-    frame folder), so the estimator decides the masks too. It is recorded
-    only then, which keeps the records of 2SEG runs as they were.
+    frame folder), so the estimator and ``flow_directions`` decide the masks
+    too. They are recorded only then, which keeps the records of 2SEG runs
+    as they were.
     """
     settings = dict(
         config=osp.abspath(args.config),
@@ -37,6 +39,10 @@ def run_settings(args, computes_flow: bool = False) -> Dict[str, Any]:
         if args.flow == 'raft':
             settings['raft_weights'] = (osp.abspath(args.raft_weights)
                                         if args.raft_weights else None)
+        # Recorded only when not the published rule, which keeps the
+        # records of earlier runs valid for resuming.
+        if flow_directions != 'forward':
+            settings['flow_directions'] = flow_directions
     return settings
 
 
@@ -127,8 +133,12 @@ def check_settings(output_dir: str, settings: Dict[str, Any],
     previous = None
     if osp.lexists(path) and not overwrite:
         previous = read_run_record(path)
-        changed = {k: (previous.get(k), v) for k, v in current.items()
-                   if previous.get(k) != v}
+        # Over the keys of both: a setting recorded only when it is not its
+        # default (flow_directions) differs by being absent too.
+        keys = list(current) + [k for k in previous
+                                if k not in current and k != 'inputs']
+        changed = {k: (previous.get(k), current.get(k)) for k in keys
+                   if previous.get(k) != current.get(k)}
         if changed:
             lines = '\n'.join(f'  {k}: {old!r} -> {new!r}'
                               for k, (old, new) in changed.items())

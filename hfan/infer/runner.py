@@ -44,6 +44,28 @@ def check_writable(folders: Sequence[str]) -> None:
                                  f'{probe} is not writable')
 
 
+def flow_directions_of(args, cfg, computes_flow: bool) -> str:
+    """The flow directions of the run: ``--flow-directions``, else the
+    config's ``test_flow_directions``, else ``'forward'``. A 2SEG root or
+    the config's test set brings one (forward) flow a frame: it is segmented
+    with it, and an explicit ``--flow-directions both`` is refused."""
+    if not computes_flow:
+        if args.flow_directions == 'both':
+            raise InferenceError(
+                '--flow-directions both needs the flows computed from the '
+                'frames (a video file or frame folder as --input); a 2SEG '
+                'root or the config\'s test set holds only the forward flow '
+                'of each frame')
+        return 'forward'
+    directions = args.flow_directions or cfg.get('test_flow_directions',
+                                                 'forward')
+    if directions not in ('forward', 'both'):
+        raise InferenceError(
+            f"the config's test_flow_directions is {directions!r}; "
+            "accepted: 'forward', 'both'")
+    return directions
+
+
 def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     """Segment the input of ``args`` (see :func:`parse_args`).
 
@@ -80,9 +102,10 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     writer = FrameWriter(args.output_dir, args.save_prob, args.workers)
     check_writable(writer.folders() +
                    ([overlay_dir(args.output_dir)] if overlay else []))
+    directions = flow_directions_of(args, cfg, computes_flow)
     # Before the (slow) estimator and model are loaded: a refused resume
     # should fail at once.
-    settings = run_settings(args, computes_flow)
+    settings = run_settings(args, computes_flow, directions)
     inputs = {v.name: input_identity(v) for v in videos}
     check_settings(args.output_dir, settings, args.overwrite, write=False,
                    inputs=inputs)
@@ -139,7 +162,8 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
 
             for t, mask, prob in segmenter.segment_video(
                     video.frames, video.flows, estimator, load=video.load,
-                    skip=skip, batch_size=args.batch_size):
+                    skip=skip, batch_size=args.batch_size,
+                    flow_directions=directions):
                 writer.write(video.name, video.frame_ids[t], mask, prob)
                 segmented[video.name] = segmented.get(video.name, 0) + 1
                 done += 1
