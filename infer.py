@@ -32,8 +32,10 @@ def main(argv=None) -> int:
 def _main(argv=None) -> int:
     args = parse_args(argv)
     stats = run(args, progress=not args.no_progress)
+    both = (', flow in both directions'
+            if stats['flow_directions'] == 'both' else '')
     print(f"Segmented {stats['frames']} frames in {stats['seconds']:.1f} s "
-          f"({stats['fps']:.2f} frames/s); {stats['skipped']} of "
+          f"({stats['fps']:.2f} frames/s{both}); {stats['skipped']} of "
           f"{stats['total']} were already written.")
     print(f"Masks: {stats['output_dir']}  archive: {stats['archive_dir']}" +
           (f"  probabilities: {stats['prob_dir']}"

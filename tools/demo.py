@@ -132,9 +132,12 @@ def main(argv=None) -> int:
         return 1
     wall = time.perf_counter() - start
     video = stats['videos'][0]
+    # the demo config tests with both flow directions (test_flow_directions)
+    flow = ('DIS flow both ways, model twice'
+            if stats['flow_directions'] == 'both' else 'DIS flow')
     mask_dir = osp.join(stats['archive_dir'], video)
     print(f"\nSegmented {stats['frames']} frames in {stats['seconds']:.1f} s:"
-          f" {stats['fps']:.2f} frames/s (decoding, DIS flow, model, PNG "
+          f" {stats['fps']:.2f} frames/s (decoding, {flow}, model, PNG "
           f'writing; {wall:.1f} s with model loading and the overlay)')
     print(f'Masks (0/255 PNG):   {show(mask_dir)}{os.sep}00000.png ...')
     print('Masks (palette PNG): '

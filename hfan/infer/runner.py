@@ -79,9 +79,10 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     Returns:
         ``dict(frames, skipped, total, seconds, fps, output_dir,
         archive_dir, prob_dir, overlays, overlays_kept, overlays_pending,
-        videos)``: frames segmented by this run, frames found already
-        written, the wall time of the segmentation loop (reading, flow,
-        model, writing) and frames per second; overlay paths by video.
+        videos, flow_directions)``: frames segmented by this run, frames
+        found already written, the wall time of the segmentation loop
+        (reading, flow, model, writing) and frames per second; overlay
+        paths by video; ``'forward'`` or ``'both'``.
     """
 
     for what, path in (('config', args.config),
@@ -182,4 +183,5 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
                 prob_dir=writer.prob_dir if args.save_prob else None,
                 overlays=written, overlays_kept=kept,
                 overlays_pending=pending,
-                videos=[v.name for v in videos])
+                videos=[v.name for v in videos],
+                flow_directions=directions)
