@@ -1,10 +1,11 @@
 """The shipped demo model on the bundled real clip (what `make demo` runs).
 
 The floor comes from the benchmark, not from this code's output:
-docs/benchmarks.md records J 0.661 / F 0.580 for `blackswan` at full
-resolution through infer.py, and J 0.614 / F 0.557 on the bundled 240x427
-copy (both at the test scale of 384); the floor (J 0.55, F 0.52) leaves
-room for CPU/BLAS rounding. A
+docs/benchmarks.md records J 0.662 / F 0.590 for `blackswan` at full
+resolution through infer.py, and J 0.616 / F 0.574 on the bundled 240x427
+copy (both at the test scale of 384, flow in both directions as the demo
+config sets; forward only: J 0.661 / F 0.580 and J 0.614 / F 0.557); the
+floor (J 0.55, F 0.52) leaves room for CPU/BLAS rounding. A
 model that lost its training, or a pipeline that feeds it the wrong
 colours or flow, falls far below (the earlier synthetic-only model scored
 J&F 0.37 on DAVIS-16 val).
