@@ -180,10 +180,9 @@ class VideoSegmenter:
             cfg = load_config(str(config), cfg_options)
         self.cfg = cfg
         self.aug_test = aug_test
-        self.flow_directions = check_flow_directions(
-            flow_directions or cfg.get('test_flow_directions', 'forward'),
-            'flow_directions' if flow_directions else
-            'the config\'s test_flow_directions')
+        from hfan.flow import configured_flow_directions
+        self.flow_directions = configured_flow_directions(
+            cfg, flow_directions)
         self.fp16 = fp16
         self.checkpoint = checkpoint
 
@@ -420,8 +419,9 @@ class VideoSegmenter:
         """
         load = load or _identity
         skip = skip or _never
+        from hfan.flow import check_flow_directions
         directions = check_flow_directions(
-            flow_directions or self.flow_directions, 'flow_directions')
+            flow_directions or self.flow_directions)
         if flows is not None and directions != 'forward':
             raise ValueError(
                 'segment_video: the given flows are one per frame, but the '
@@ -504,16 +504,6 @@ class VideoSegmenter:
 
 
 _END = object()
-
-
-def check_flow_directions(value: str, what: str) -> str:
-    """``value`` if it is a known flow-directions name, else a ValueError
-    naming ``what`` and the accepted names."""
-    from hfan.flow import FLOW_DIRECTIONS
-    if value not in FLOW_DIRECTIONS:
-        raise ValueError(f'{what} is {value!r}; accepted: '
-                         f'{", ".join(FLOW_DIRECTIONS)}')
-    return value
 
 
 def _identity(x):

@@ -7,14 +7,16 @@ from .colorize import flow_to_bgr, flow_to_color
 from .dis import DISFlow
 from .io import read_flow, write_flow
 from .raft import RAFTFlow
-from .video_flow import (FLOW_DIRECTIONS, compute_video_flows,
+from .video_flow import (FLOW_DIRECTIONS, check_flow_directions,
+                         compute_video_flows, configured_flow_directions,
                          iter_frames_with_flow, iter_frames_with_flows,
                          iter_video_flows)
 
 __all__ = [
     'FlowEstimator', 'DISFlow', 'RAFTFlow', 'FLOW_ESTIMATORS',
     'build_flow_estimator', 'iter_frames_with_flow', 'iter_frames_with_flows',
-    'iter_video_flows', 'FLOW_DIRECTIONS',
+    'iter_video_flows', 'FLOW_DIRECTIONS', 'check_flow_directions',
+    'configured_flow_directions',
     'compute_video_flows',
     'flow_to_color', 'flow_to_bgr', 'read_flow', 'write_flow'
 ]

@@ -29,6 +29,27 @@ _END = object()
 FLOW_DIRECTIONS = ('forward', 'both')
 
 
+def check_flow_directions(value: str, what: str = 'flow directions') -> str:
+    """``value`` if it is one of :data:`FLOW_DIRECTIONS`, else a ValueError
+    naming ``what`` (the option or config key) and the accepted values."""
+    if value not in FLOW_DIRECTIONS:
+        raise ValueError(f'{what} is {value!r}; accepted: '
+                         f'{", ".join(FLOW_DIRECTIONS)}')
+    return value
+
+
+def configured_flow_directions(cfg: Any,
+                               override: Optional[str] = None) -> str:
+    """The flow directions a test uses: ``override`` (an option such as
+    ``--flow-directions``), else the config's ``test_flow_directions``,
+    else ``'forward'``, the published rule; checked."""
+    if override:
+        return check_flow_directions(override)
+    return check_flow_directions(
+        cfg.get('test_flow_directions', 'forward'),
+        "the config's test_flow_directions")
+
+
 class _Frame:
     """A frame item, decoded only when a flow needs it."""
     __slots__ = ('item', 'image')
@@ -107,10 +128,7 @@ def iter_frames_with_flows(
     With ``'both'`` each frame costs two flow estimates; the previous frame
     stays decoded, so memory stays constant (three frames at most).
     """
-    if directions not in FLOW_DIRECTIONS:
-        raise ValueError(f'unknown flow directions {directions!r}; choose '
-                         f'one of {list(FLOW_DIRECTIONS)}')
-    both = directions == 'both'
+    both = check_flow_directions(directions) == 'both'
     if load is None:
         load = _identity
     it = iter(frames)

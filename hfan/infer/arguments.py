@@ -7,6 +7,7 @@ checks.
 """
 import argparse
 
+from hfan.flow.video_flow import FLOW_DIRECTIONS
 from hfan.utils.launch import add_cfg_options, add_trust_checkpoint_arg
 
 #: What ``infer.py --help`` says after the options: inputs, outputs, resume.
@@ -117,7 +118,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'data)')
     parser.add_argument(
         '--flow-directions',
-        choices=['forward', 'both'],
+        choices=FLOW_DIRECTIONS,
         default=None,
         help='for a video file or frame folder: forward (the published rule, '
         'one flow a frame) or both (t -> t+1 and -(t -> t-1), probabilities '

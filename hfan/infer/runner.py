@@ -57,13 +57,11 @@ def flow_directions_of(args, cfg, computes_flow: bool) -> str:
                 'root or the config\'s test set holds only the forward flow '
                 'of each frame')
         return 'forward'
-    directions = args.flow_directions or cfg.get('test_flow_directions',
-                                                 'forward')
-    if directions not in ('forward', 'both'):
-        raise InferenceError(
-            f"the config's test_flow_directions is {directions!r}; "
-            "accepted: 'forward', 'both'")
-    return directions
+    from hfan.flow import configured_flow_directions
+    try:
+        return configured_flow_directions(cfg, args.flow_directions)
+    except ValueError as err:
+        raise InferenceError(f'{args.config}: {err}') from None
 
 
 def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:

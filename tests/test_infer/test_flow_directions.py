@@ -77,7 +77,7 @@ def test_segment_video_averages_the_two_directions(tiny, clip):
 
 
 def test_config_sets_the_default_and_bad_values_are_named(
-        tiny, both_config, tmp_path):
+        tiny, both_config, clip, tmp_path, capsys):
     assert VideoSegmenter(*tiny).flow_directions == 'forward'
     assert VideoSegmenter(*both_config).flow_directions == 'both'
     assert VideoSegmenter(
@@ -89,6 +89,12 @@ def test_config_sets_the_default_and_bad_values_are_named(
                        match="test_flow_directions is 'backward'; "
                        'accepted: forward, both'):
         VideoSegmenter(str(bad), tiny[1])
+    # infer.py refuses it before loading anything, naming the file
+    capsys.readouterr()
+    assert run((str(bad), tiny[1]), clip[0], tmp_path / 'out') == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: the config's test_flow_directions is 'backward'" in err
+    assert not (tmp_path / 'out').exists()
 
 
 def test_given_flows_need_the_forward_rule(tiny, clip):
