@@ -7,8 +7,19 @@ video API, the Gradio app) are imported only where they are used.
 import contextlib
 import io
 import sys
+import warnings
 
 from .version import __version__
+
+# The default install builds onedl-mmcv without its compiled ops (HFAN needs
+# none; tools/install.sh says why), and mmcv then warns on every import that
+# its deformable attention is missing. The warning names an mmcv module only
+# MMSeg heads we do not use need; a run that does need it still fails loudly
+# (ModuleNotFoundError: mmcv._ext) where the op is built.
+warnings.filterwarnings(
+    'ignore',
+    message='Fail to import ``MultiScaleDeformableAttention``',
+    category=UserWarning)
 
 
 def _import_mmseg_datasets() -> None:
