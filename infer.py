@@ -35,7 +35,8 @@ def _main(argv=None) -> int:
     both = (', flow in both directions'
             if stats['flow_directions'] == 'both' else '')
     print(f"Segmented {stats['frames']} frames in {stats['seconds']:.1f} s "
-          f"({stats['fps']:.2f} frames/s{both}); {stats['skipped']} of "
+          f"({stats['fps']:.2f} frames/s{both}, model: {stats['runtime']}); "
+          f"{stats['skipped']} of "
           f"{stats['total']} were already written.")
     print(f"Masks: {stats['output_dir']}  archive: {stats['archive_dir']}" +
           (f"  probabilities: {stats['prob_dir']}"

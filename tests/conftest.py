@@ -14,6 +14,9 @@ from testkit import ROOT, save_tiny_checkpoint, write_tiny_config, \
 if ROOT not in sys.path:  # infer.py, imported by the CLI tests
     sys.path.insert(0, ROOT)
 os.environ.setdefault('OMP_NUM_THREADS', '2')
+# Float32 by default, whatever the CPU: tests compare masks exactly with
+# MMSeg's and with each other; the bf16 path has tests of its own.
+os.environ['HFAN_CPU_BF16'] = 'off'
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ SETTINGS_FILE = '.hfan_infer.json'
 
 
 def run_settings(args, computes_flow: bool = False,
-                 flow_directions: str = 'forward') -> Dict[str, Any]:
+                 flow_directions: str = 'forward',
+                 cpu_bf16: bool = False) -> Dict[str, Any]:
     """What decides the masks: resuming with other values would mix them.
 
     ``computes_flow``: the input's flows are computed here (a video file or
@@ -43,6 +44,10 @@ def run_settings(args, computes_flow: bool = False,
         # records of earlier runs valid for resuming.
         if flow_directions != 'forward':
             settings['flow_directions'] = flow_directions
+    # bf16 moves a few boundary pixels; recorded only when on, like the
+    # flow directions, so float32 records of earlier runs stay valid.
+    if cpu_bf16:
+        settings['cpu_bf16'] = True
     return settings
 
 

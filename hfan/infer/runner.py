@@ -64,6 +64,20 @@ def flow_directions_of(args, cfg, computes_flow: bool) -> str:
         raise InferenceError(f'{args.config}: {err}') from None
 
 
+def cpu_bf16_of(args) -> bool:
+    """``--cpu-bf16`` resolved for the run's device and backend."""
+    import torch
+
+    from hfan.apis.inference import resolve_cpu_bf16
+    choice = {'auto': None, 'on': True, 'off': False}[args.cpu_bf16]
+    try:
+        return resolve_cpu_bf16(
+            choice, torch.device(args.device or default_device()),
+            args.backend)
+    except ValueError as err:
+        raise InferenceError(f'--cpu-bf16 {args.cpu_bf16}: {err}') from None
+
+
 def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     """Segment the input of ``args`` (see :func:`parse_args`).
 
@@ -77,10 +91,11 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     Returns:
         ``dict(frames, skipped, total, seconds, fps, output_dir,
         archive_dir, prob_dir, overlays, overlays_kept, overlays_pending,
-        videos, flow_directions)``: frames segmented by this run, frames
+        videos, flow_directions, runtime)``: frames segmented by this run, frames
         found already written, the wall time of the segmentation loop
         (reading, flow, model, writing) and frames per second; overlay
-        paths by video; ``'forward'`` or ``'both'``.
+        paths by video; ``'forward'`` or ``'both'``; what ran the model
+        (e.g. ``'torch bf16'``).
     """
 
     for what, path in (('config', args.config),
@@ -104,7 +119,8 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     directions = flow_directions_of(args, cfg, computes_flow)
     # Before the (slow) estimator and model are loaded: a refused resume
     # should fail at once.
-    settings = run_settings(args, computes_flow, directions)
+    cpu_bf16 = cpu_bf16_of(args)
+    settings = run_settings(args, computes_flow, directions, cpu_bf16)
     inputs = {v.name: input_identity(v) for v in videos}
     check_settings(args.output_dir, settings, args.overwrite, write=False,
                    inputs=inputs)
@@ -122,6 +138,9 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
             device=args.device or default_device(),
             aug_test=args.aug_test,
             fp16=args.fp16,
+            cpu_bf16=cpu_bf16,
+            backend=args.backend,
+            onnx_file=args.onnx,
             trust_checkpoint=args.trust_checkpoint)
 
     try:
@@ -182,4 +201,7 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
                 overlays=written, overlays_kept=kept,
                 overlays_pending=pending,
                 videos=[v.name for v in videos],
-                flow_directions=directions)
+                flow_directions=directions,
+                runtime=segmenter.backend + (
+                    ' bf16' if segmenter.cpu_bf16 else
+                    ' fp16' if segmenter.fp16 else ' fp32'))

@@ -26,6 +26,9 @@ class DualStreamEncoder(BaseModule):
         init_cfg (dict, optional): Initialisation config of this wrapper; the
             wrapped backbone keeps its own ``init_cfg``.
 
+    In eval mode, a frame repeated in the batch (a frame with several
+    flows) is encoded once (:func:`unique_samples`); the output is the same.
+
     Shapes:
         input: (B, 2 * stream_channels, H, W)
         output: tuple of (2B, C_i, H / s_i, W / s_i), one per backbone level.
@@ -47,8 +50,68 @@ class DualStreamEncoder(BaseModule):
                 f'first; got shape {tuple(inputs.shape)}. Load samples with '
                 f'the LoadFrameAndFlow transform.')
         frames, flows = inputs.split(self.stream_channels, dim=1)
+        if self.training or _tracing():
+            # (an exported graph must not bake in one batch's repeats)
+            return tuple(self.backbone(torch.cat([frames, flows], dim=0)))
+        # At test time a frame often comes with several flows (both flow
+        # directions: the batch holds (frame_t, flow_fwd), (frame_t,
+        # flow_bwd)). Each distinct frame is encoded once and its features
+        # are repeated: the same features, a quarter less encoder work.
+        unique, index = unique_samples(frames)
+        if len(unique) == len(frames):
+            return tuple(self.backbone(torch.cat([frames, flows], dim=0)))
+        return self.encode_shared(unique, flows, index)
+
+    def encode_shared(self, frames: Tensor, flows: Tensor,
+                      frame_index: Tensor) -> Tuple[Tensor, ...]:
+        """Features of N (frame, flow) pairs whose frames are F distinct ones.
+
+        Args:
+            frames: (F, stream_channels, H, W) distinct frames.
+            flows: (N, stream_channels, H, W) flow images.
+            frame_index: (N,) long, the frame of each flow.
+
+        Returns:
+            what :meth:`forward` gives for the N pairs: (2N, C_i, h_i, w_i)
+            per level, the N frames' features then the N flows'.
+        """
         feats = self.backbone(torch.cat([frames, flows], dim=0))
-        return tuple(feats)
+        num = frames.shape[0]
+        return tuple(
+            torch.cat([feat[:num][frame_index], feat[num:]], dim=0)
+            for feat in feats)
+
+
+def _tracing() -> bool:
+    return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
+
+
+def unique_samples(batch: Tensor) -> Tuple[Tensor, Tensor]:
+    """The distinct samples of a batch, in order of first appearance.
+
+    Args:
+        batch: (B, ...) tensor.
+
+    Returns:
+        ``(unique, index)``: (U, ...) the distinct samples and (B,) long
+        ``index`` with ``unique[index] == batch``. Samples are compared for
+        exact equality; only a sample equal to the one before it or to the
+        first of the batch is looked for (how test batches repeat a frame),
+        so the cost is O(B) comparisons.
+    """
+    keep = [0]
+    index = [0]
+    for i in range(1, len(batch)):
+        for j in (keep[-1], keep[0]):
+            if torch.equal(batch[i], batch[j]):
+                index.append(keep.index(j))
+                break
+        else:
+            index.append(len(keep))
+            keep.append(i)
+    if len(keep) == len(batch):
+        return batch, torch.arange(len(batch), device=batch.device)
+    return batch[keep], torch.tensor(index, device=batch.device)
 
 
 def split_streams(feature: Tensor) -> List[Tensor]:

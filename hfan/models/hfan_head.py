@@ -2,6 +2,7 @@
 from typing import List, Sequence
 
 import torch
+import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from torch import Tensor, nn
 
@@ -99,6 +100,39 @@ class HFANHead(BaseDecodeHead):
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         fused = self.fuse_levels(inputs)
         size = fused[0].shape[2:]
+        conv = self.fusion_conv.conv
+        if (type(conv) is not nn.Conv2d or conv.kernel_size != (1, 1)
+                or self.fusion_conv.order[0] != 'conv'):
+            return self.cls_seg(self._decode_upsampling_first(fused, size))
+        # SegFormer's decoder as written projects every level, upsamples it
+        # to stride 4, concatenates and applies a 1x1 conv there. Both 1x1
+        # convs and the upsampling are linear, and interpolation weights sum
+        # to one, so the conv's slice for a level commutes with the
+        # upsampling: each level gets ONE 1x1 conv (projection, then its
+        # slice) at its own resolution, and the upsampled results are
+        # summed. Same function and parameters (to float rounding); the
+        # wide conv over 4E channels at stride 4 (the costliest op of the
+        # head) is gone.
+        slices = conv.weight.flatten(1).split(self.channels, dim=1)[::-1]
+        out = None
+        for projection, weight, feat in zip(self.projections, slices, fused):
+            merged = weight @ projection.weight.flatten(1)  # (E, C_i)
+            level = F.conv2d(feat, merged[:, :, None, None],
+                             weight @ projection.bias)
+            if level.shape[2:] != size:
+                level = resize(
+                    level,
+                    size=size,
+                    mode=self.interpolate_mode,
+                    align_corners=self.align_corners)
+            out = level if out is None else out + level
+        if conv.bias is not None:
+            out = out + conv.bias[None, :, None, None]
+        return self.cls_seg(self._norm_and_activation(out))
+
+    def _decode_upsampling_first(self, fused: List[Tensor],
+                                 size) -> Tensor:
+        """The decoder as SegFormer writes it (any ``conv_cfg``)."""
         projected = []
         for projection, feat in zip(self.projections, fused):
             feat = projection(feat)
@@ -110,5 +144,15 @@ class HFANHead(BaseDecodeHead):
                     align_corners=self.align_corners)
             projected.append(feat)
         # SegFormer concatenates the deepest level first: [c4, c3, c2, c1].
-        out = self.fusion_conv(torch.cat(projected[::-1], dim=1))
-        return self.cls_seg(out)
+        return self.fusion_conv(torch.cat(projected[::-1], dim=1))
+
+    def _norm_and_activation(self, x: Tensor) -> Tensor:
+        """``fusion_conv`` after its conv: norm and activation in its
+        order."""
+        module = self.fusion_conv
+        for layer in module.order:
+            if layer == 'norm' and module.with_norm:
+                x = module.norm(x)
+            elif layer == 'act' and module.with_activation:
+                x = module.activate(x)
+        return x

@@ -4,6 +4,7 @@ from mmengine.model.weight_init import initialize, update_init_info
 from mmseg.models.backbones import MixVisionTransformer
 from mmseg.registry import MODELS
 from .checkpoint import MIT_NUM_HEADS, MIT_SETTINGS, load_mit_pretrained
+from .efficient_attention import FusedEfficientMultiheadAttention
 
 
 def mit_channels(arch: str):
@@ -30,10 +31,18 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
             ``num_layers``; explicit keyword arguments win.
         reduction_norm_eps (float): eps of the patch-embedding and
             spatial-reduction LayerNorms. Default: 1e-5.
+        fused_attention (bool): compute the attention with one fused kernel
+            (:class:`FusedEfficientMultiheadAttention`; same weights and
+            result, faster). False keeps MMSeg's ``nn.MultiheadAttention``
+            call. Default: True.
         **kwargs: ``MixVisionTransformer`` arguments.
     """
 
-    def __init__(self, arch=None, reduction_norm_eps=1e-5, **kwargs):
+    def __init__(self,
+                 arch=None,
+                 reduction_norm_eps=1e-5,
+                 fused_attention=True,
+                 **kwargs):
         if arch is not None:
             if arch not in MIT_SETTINGS:
                 raise ValueError(f'unknown MiT arch {arch!r}; choose one of '
@@ -47,6 +56,11 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
             for block in blocks:
                 if getattr(block.attn, 'sr_ratio', 1) > 1:
                     block.attn.norm.eps = reduction_norm_eps
+                if fused_attention:
+                    # Only the forward differs: the modules and their
+                    # parameters are MMSeg's, built by its __init__.
+                    block.attn.__class__ = FusedEfficientMultiheadAttention
+        self.fused_attention = fused_attention
 
     def init_weights(self):
         """MMSeg's MiT init, except ``init_cfg=dict(type='Pretrained')``.

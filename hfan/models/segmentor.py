@@ -25,7 +25,7 @@ def sync_bn_unsupported() -> bool:
 class VOSEncoderDecoder(EncoderDecoder):
     """MMSeg's ``EncoderDecoder`` for HFAN, unchanged in what it computes.
 
-    Two additions:
+    Three additions:
 
     * when built inside a distributed run that cannot synchronise BatchNorm
       (CPU processes on gloo), every ``SyncBN`` becomes a plain per-process
@@ -34,11 +34,17 @@ class VOSEncoderDecoder(EncoderDecoder):
     * ``load_state_dict`` also accepts the published checkpoint layout
       (docs/checkpoints.md): a pre-hook converts it in place, so mmengine's
       ``load_checkpoint``, the Runner's ``load_from`` and
-      ``mmseg.apis.init_model`` take the released files directly.
+      ``mmseg.apis.init_model`` take the released files directly;
+    * ``logits_runtime``: another runtime (ONNX Runtime) may compute the
+      logits at test time (:meth:`encode_decode`).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        #: ``None`` (PyTorch) or a callable that replaces backbone + head at
+        #: test time: (N, 6, H, W) normalised input -> (N, C, H/4, W/4)
+        #: logits, e.g. :class:`hfan.deploy.OnnxRuntimeLogits`.
+        self.logits_runtime = None
         self.register_load_state_dict_pre_hook(accept_published_layout)
         if sync_bn_unsupported() and any(
                 isinstance(m, nn.SyncBatchNorm) for m in self.modules()):
@@ -49,6 +55,17 @@ class VOSEncoderDecoder(EncoderDecoder):
                 logger='current')
             reverted = revert_sync_batchnorm(self)
             assert reverted is self  # the segmentor itself is not a norm
+
+
+    def encode_decode(self, inputs, batch_img_metas):
+        """Logits at the input size, from PyTorch or ``logits_runtime``
+        (then resized by the decode head's own ``predict_by_feat``, so that
+        whole and sliding-window inference and the multi-scale test run
+        unchanged around it)."""
+        if self.logits_runtime is None:
+            return super().encode_decode(inputs, batch_img_metas)
+        logits = self.logits_runtime(inputs)
+        return self.decode_head.predict_by_feat(logits, batch_img_metas)
 
 
 def accept_published_layout(module, state_dict, prefix, local_metadata,

@@ -82,7 +82,8 @@ def test_decoder_concatenates_levels_deepest_first():
     to E, levels 2-4 resized to level 1's size, concatenated as
     [c4, c3, c2, c1] before the fuse conv. Projections that output their
     level number s (zero weights, bias s) must give channel blocks 4, 3, 2,
-    1, each constant over level 1's grid."""
+    1, each constant over level 1's grid. (The head's forward computes the
+    same function in another order: test_fast_inference.py.)"""
     torch.manual_seed(0)
     head = MODELS.build(tiny_model_cfg('im')).decode_head.eval()
     e = head.channels
@@ -98,7 +99,8 @@ def test_decoder_concatenates_levels_deepest_first():
     feats = [torch.randn(2, c, h, w)
              for c, (h, w) in zip(MIT_B0_CHANNELS, sizes)]
     with torch.no_grad():
-        logits = head(feats)
+        logits = head.cls_seg(
+            head._decode_upsampling_first(head.fuse_levels(feats), (16, 20)))
     x = seen['input']
     assert x.shape == (1, 4 * e, 16, 20) and logits.shape[2:] == (16, 20)
     for block, level in enumerate((4, 3, 2, 1)):

@@ -1,0 +1,47 @@
+"""MiT's spatial-reduction attention through one fused attention kernel."""
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmseg.models.backbones.mit import EfficientMultiheadAttention
+from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
+
+
+class FusedEfficientMultiheadAttention(EfficientMultiheadAttention):
+    """MMSeg's ``EfficientMultiheadAttention`` computed with
+    ``F.scaled_dot_product_attention``.
+
+    Same parameters, state-dict keys and result (to float rounding). MMSeg
+    calls ``nn.MultiheadAttention`` with ``need_weights=True`` on
+    sequence-first tensors, which takes its unfused path: the (Nq, Nk)
+    attention map of every head is materialised, then averaged over heads
+    for weights nobody reads, and the tokens are transposed twice. Here
+    the same ``in_proj``/``out_proj`` weights feed one fused kernel (flash
+    attention on CPU and CUDA), forward and backward: the encoder of the
+    demo model runs ~1.3x faster on a CPU (docs/benchmarks.md).
+
+    Shapes:
+        x: (B, N, C) tokens of an (H, W) map, N = H * W; output the same.
+    """
+
+    def forward(self, x: Tensor, hw_shape, identity=None) -> Tensor:
+        x_kv = x
+        if self.sr_ratio > 1:  # keys/values from an r x r strided conv
+            x_kv = self.norm(nchw_to_nlc(self.sr(nlc_to_nchw(x, hw_shape))))
+        if identity is None:
+            identity = x
+        mha = self.attn
+        batch, num_q, channels = x.shape
+        heads = mha.num_heads
+
+        def split_heads(t: Tensor) -> Tensor:  # (B, N, C) -> (B, h, N, C/h)
+            return t.view(batch, -1, heads, channels // heads).transpose(1, 2)
+
+        w_q, w_k, w_v = mha.in_proj_weight.chunk(3)
+        b_q, b_k, b_v = mha.in_proj_bias.chunk(3)
+        out = F.scaled_dot_product_attention(
+            split_heads(F.linear(x, w_q, b_q)),
+            split_heads(F.linear(x_kv, w_k, b_k)),
+            split_heads(F.linear(x_kv, w_v, b_v)),
+            dropout_p=mha.dropout if self.training else 0.0)
+        out = mha.out_proj(out.transpose(1, 2).reshape(batch, num_q, channels))
+        return identity + self.dropout_layer(self.proj_drop(out))
