@@ -278,6 +278,17 @@ class VideoSegmenter:
                  prefetch: bool = True,
                  backend: str = 'torch',
                  onnx_file: Optional[str] = None):
+        if backend not in BACKENDS:
+            raise ValueError(f'unknown backend {backend!r}; choose one of '
+                             f'{list(BACKENDS)}')
+        if backend == 'onnxruntime' and fp16:
+            raise ValueError(
+                'fp16 runs the PyTorch forward under CUDA autocast; the ONNX '
+                'Runtime backend runs the exported float32 graph. Use '
+                "backend='torch' (--backend torch) with fp16")
+        if onnx_file is not None and backend != 'onnxruntime':
+            raise ValueError("an ONNX file is used by backend='onnxruntime' "
+                             '(--backend onnxruntime) only')
         self.device = torch.device(device)
         if fp16 and self.device.type != 'cuda':
             raise ValueError(FP16_NEEDS_CUDA.format(device=str(device)))
@@ -298,17 +309,6 @@ class VideoSegmenter:
         self.fp16 = fp16
         self.checkpoint = checkpoint
         self.prefetch = prefetch
-        if backend not in BACKENDS:
-            raise ValueError(f'unknown backend {backend!r}; choose one of '
-                             f'{list(BACKENDS)}')
-        if backend == 'onnxruntime' and fp16:
-            raise ValueError(
-                'fp16 runs the PyTorch forward under CUDA autocast; the ONNX '
-                'Runtime backend runs the exported float32 graph. Use '
-                "backend='torch' (--backend torch) with fp16")
-        if onnx_file is not None and backend != 'onnxruntime':
-            raise ValueError("an ONNX file is used by backend='onnxruntime' "
-                             '(--backend onnxruntime) only')
         self.backend = backend
         self.cpu_bf16 = resolve_cpu_bf16(cpu_bf16, self.device, backend)
 

@@ -37,7 +37,8 @@ class FusedEfficientMultiheadAttention(EfficientMultiheadAttention):
             return t.view(batch, -1, heads, channels // heads).transpose(1, 2)
 
         w_q, w_k, w_v = mha.in_proj_weight.chunk(3)
-        b_q, b_k, b_v = mha.in_proj_bias.chunk(3)
+        b_q, b_k, b_v = (mha.in_proj_bias.chunk(3)
+                         if mha.in_proj_bias is not None else (None, ) * 3)
         out = F.scaled_dot_product_attention(
             split_heads(F.linear(x, w_q, b_q)),
             split_heads(F.linear(x_kv, w_k, b_k)),

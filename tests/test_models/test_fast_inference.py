@@ -1,0 +1,180 @@
+"""The faster forward computes the published function: fused attention,
+the decoder's reordered convolution, frames encoded once, bf16 autocast."""
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from testkit import make_batch, tiny_model_cfg
+
+import hfan  # noqa: F401
+from hfan.apis import VideoSegmenter
+from hfan.models.dual_stream_encoder import unique_samples
+from hfan.models.efficient_attention import FusedEfficientMultiheadAttention
+from mmseg.models.backbones.mit import EfficientMultiheadAttention
+from mmseg.registry import MODELS
+
+init_default_scope('mmseg')
+
+
+
+
+def assert_grads_close(got, expected, rel=2e-6):
+    """Gradients equal up to float32 rounding: every difference within
+    ``rel`` of the largest gradient of the module (sums of thousands of
+    terms in another order; a bias before a BN has a gradient of ~0 made of
+    rounding alone)."""
+    scale = max(g.abs().max().item() for g in expected.values())
+    for name, grad in got.items():
+        err = (grad - expected[name]).abs().max().item()
+        assert err <= rel * scale, (
+            f'{name}: |difference| {err:.3g} > {rel} x {scale:.3g}')
+
+
+@pytest.mark.parametrize('sr_ratio,heads', [(1, 2), (4, 1)])
+def test_fused_attention_equals_mmseg_attention(sr_ratio, heads):
+    """Same weights, same output and same gradients as MMSeg's module
+    (which runs nn.MultiheadAttention)."""
+    torch.manual_seed(0)
+    reference = EfficientMultiheadAttention(
+        embed_dims=32, num_heads=heads, sr_ratio=sr_ratio, qkv_bias=True)
+    fused = FusedEfficientMultiheadAttention(
+        embed_dims=32, num_heads=heads, sr_ratio=sr_ratio, qkv_bias=True)
+    fused.load_state_dict(reference.state_dict())
+    hw = (12, 16)
+    x = torch.randn(2, hw[0] * hw[1], 32, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    expected = reference(x, hw)
+    got = fused(x2, hw)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    expected.square().sum().backward()
+    got.square().sum().backward()
+    torch.testing.assert_close(x2.grad, x.grad, rtol=1e-4, atol=1e-5)
+    assert_grads_close({n: p.grad for n, p in fused.named_parameters()},
+                       {n: p.grad for n, p in reference.named_parameters()})
+
+
+def test_mit_uses_the_fused_attention_unless_told_not_to():
+    on = MODELS.build(tiny_model_cfg()).backbone.backbone
+    off_cfg = tiny_model_cfg()
+    off_cfg.backbone.backbone['fused_attention'] = False
+    off = MODELS.build(off_cfg).backbone.backbone
+    kinds = {type(b.attn) for layer in on.layers for b in layer[1]}
+    assert kinds == {FusedEfficientMultiheadAttention}
+    assert {type(b.attn) for layer in off.layers
+            for b in layer[1]} == {EfficientMultiheadAttention}
+    assert list(on.state_dict()) == list(off.state_dict())
+
+
+@pytest.mark.parametrize('method', ['im', 'base', 'fam', 'fat', 'hfan'])
+def test_decoder_reordering_equals_the_published_order(method):
+    """HFANHead.forward (each level's share of the fuse conv applied before
+    the upsampling) equals SegFormer's order (upsample, concatenate, conv),
+    in eval and in training (BN statistics and gradients)."""
+    torch.manual_seed(0)
+    head = MODELS.build(tiny_model_cfg(method)).decode_head
+    sizes = [(16, 20), (8, 10), (4, 5), (2, 3)]
+    feats = [torch.randn(4, c, h, w) for c, (h, w) in zip(
+        [32, 64, 160, 256], sizes)]
+
+    def published():
+        return head.cls_seg(
+            head._decode_upsampling_first(head.fuse_levels(feats), (16, 20)))
+
+    head.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(head(feats), published(), rtol=1e-5,
+                                   atol=1e-5)
+    head.train()
+    state = {k: v.clone() for k, v in head.state_dict().items()}
+    torch.manual_seed(1)  # the same dropout masks in both orders
+    published().sum().backward()
+    expected = {n: p.grad.clone() for n, p in head.named_parameters()}
+    head.zero_grad()
+    head.load_state_dict(state)  # the same BN running statistics to start
+    torch.manual_seed(1)
+    head(feats).sum().backward()
+    assert_grads_close({n: p.grad for n, p in head.named_parameters()},
+                       expected)
+
+
+def test_unique_samples_finds_repeated_frames():
+    batch = torch.arange(5 * 3, dtype=torch.float32).view(5, 3)
+    batch[1] = batch[0]  # a frame with its two flows
+    batch[4] = batch[3]
+    unique, index = unique_samples(batch)
+    assert index.tolist() == [0, 0, 1, 2, 2]
+    assert torch.equal(unique, batch[[0, 2, 3]])
+    distinct = torch.randn(3, 4)
+    same, index = unique_samples(distinct)
+    assert same is distinct and index.tolist() == [0, 1, 2]
+
+
+def test_encoder_encodes_a_repeated_frame_once():
+    model = MODELS.build(tiny_model_cfg()).eval()
+    calls = []
+    model.backbone.backbone.register_forward_hook(
+        lambda m, args, out: calls.append(args[0].shape[0]))
+    data = model.data_preprocessor(make_batch(batch=2), False)
+    inputs = data['inputs'].clone()
+    inputs[1, :3] = inputs[0, :3]  # one frame, two flows
+    with torch.no_grad():
+        shared = model.backbone(inputs)
+        model.train()  # training never shares: BN sees the batch as given
+        full = model.backbone.backbone(torch.cat(inputs.split(3, 1)))
+    assert calls == [3, 4]
+    for a, b in zip(shared, full):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.fixture(scope='module')
+def frame_and_flows():
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    flows = [rng.normal(0, 2, (48, 64, 2)).astype(np.float32)
+             for _ in range(2)]
+    return frame, flows
+
+
+def test_both_directions_equal_two_full_forwards(tiny, frame_and_flows):
+    """The planted model's probability of a frame with two flows (one
+    shared frame stream) is the mean of two separate forwards."""
+    frame, flows = frame_and_flows
+    segmenter = VideoSegmenter(*tiny, cpu_bf16=False)
+    _, fg = segmenter.segment_frame(frame, flows)
+    singles = [segmenter.segment_pair(frame, flow)[1] for flow in flows]
+    np.testing.assert_allclose(fg, (singles[0] + singles[1]) / 2,
+                               rtol=0, atol=1e-5)
+
+
+def test_bf16_autocast_follows_float32(tiny, frame_and_flows):
+    frame, flows = frame_and_flows
+    fp32 = VideoSegmenter(*tiny, cpu_bf16=False)
+    bf16 = VideoSegmenter(*tiny, cpu_bf16=True)
+    assert bf16.cpu_bf16 and not fp32.cpu_bf16
+    mask32, fg32 = fp32.segment_frame(frame, flows)
+    mask16, fg16 = bf16.segment_frame(frame, flows)
+    assert fg16.dtype == np.float32
+    # bf16 keeps 8 bits of mantissa: probabilities move by about 1e-2
+    assert np.abs(fg16 - fg32).max() < 0.05
+    assert (mask16 == mask32).mean() > 0.95
+
+
+def test_cpu_bf16_setting(tiny, monkeypatch):
+    from hfan.apis.inference import resolve_cpu_bf16
+    cpu = torch.device('cpu')
+    monkeypatch.setenv('HFAN_CPU_BF16', 'on')
+    assert resolve_cpu_bf16(None, cpu, 'torch') is True
+    monkeypatch.setenv('HFAN_CPU_BF16', 'off')
+    assert resolve_cpu_bf16(None, cpu, 'torch') is False
+    monkeypatch.setenv('HFAN_CPU_BF16', 'maybe')
+    with pytest.raises(ValueError, match="HFAN_CPU_BF16='maybe'"):
+        resolve_cpu_bf16(None, cpu, 'torch')
+    monkeypatch.delenv('HFAN_CPU_BF16')
+    # auto: never with ONNX Runtime, never on CUDA
+    assert resolve_cpu_bf16(None, cpu, 'onnxruntime') is False
+    assert resolve_cpu_bf16(None, torch.device('cuda'), 'torch') is False
+    with pytest.raises(ValueError, match='on CUDA use fp16'):
+        resolve_cpu_bf16(True, torch.device('cuda'), 'torch')
+    with pytest.raises(ValueError, match='onnxruntime backend runs the '
+                       'float32 graph'):
+        resolve_cpu_bf16(True, cpu, 'onnxruntime')
