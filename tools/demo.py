@@ -133,12 +133,13 @@ def main(argv=None) -> int:
     wall = time.perf_counter() - start
     video = stats['videos'][0]
     # the demo config tests with both flow directions (test_flow_directions)
-    flow = ('DIS flow both ways, model twice'
+    flow = ('DIS flow both ways, model on both'
             if stats['flow_directions'] == 'both' else 'DIS flow')
     mask_dir = osp.join(stats['archive_dir'], video)
     print(f"\nSegmented {stats['frames']} frames in {stats['seconds']:.1f} s:"
-          f" {stats['fps']:.2f} frames/s (decoding, {flow}, model, PNG "
-          f'writing; {wall:.1f} s with model loading and the overlay)')
+          f" {stats['fps']:.2f} frames/s (decoding, {flow} ("
+          f"{stats['runtime']}), PNG writing; {wall:.1f} s with model "
+          'loading and the overlay)')
     print(f'Masks (0/255 PNG):   {show(mask_dir)}{os.sep}00000.png ...')
     print('Masks (palette PNG): '
           f"{show(osp.join(stats['output_dir'], video))}_00000.png ...")

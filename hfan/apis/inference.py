@@ -349,7 +349,8 @@ class VideoSegmenter:
         return (f'{type(self).__name__}(checkpoint={self.checkpoint!r}, '
                 f'device={str(self.device)!r}, mode={self.test_mode!r}, '
                 f'aug_test={self.aug_test}, fp16={self.fp16}, '
-                f'cpu_bf16={self.cpu_bf16}, flow_directions={self.flow_directions!r}, '
+                f'cpu_bf16={self.cpu_bf16}, '
+                f'flow_directions={self.flow_directions!r}, '
                 f'backend={self.backend!r})')
 
     # -- the two halves of a forward -----------------------------------------
@@ -685,8 +686,8 @@ def _onnxruntime_logits(model, onnx_file, device, metadata):
     digest = model_digest(model)
     path = onnx_file
     if path is None:
-        path = os.path.join(default_cache_dir(),
-                            f'hfan-{digest[:16]}-opset{ONNX_OPSET}-shared.onnx')
+        name = f'hfan-{digest[:16]}-opset{ONNX_OPSET}-shared.onnx'
+        path = os.path.join(default_cache_dir(), name)
         if not os.path.isfile(path):
             export_onnx(model, path, metadata=metadata, shared_frames=True)
     return OnnxRuntimeLogits(

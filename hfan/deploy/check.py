@@ -5,7 +5,8 @@ import numpy as np
 import torch
 
 
-def model_inputs(segmenter, frames: Sequence[np.ndarray]) -> List[torch.Tensor]:
+def model_inputs(segmenter,
+                 frames: Sequence[np.ndarray]) -> List[torch.Tensor]:
     """Normalised (1, 6, H, W) model inputs of consecutive frames: each
     frame with its DIS flow to the next (the last with the reversed flow to
     the one before), through the config's test pipeline and the data

@@ -133,8 +133,8 @@ def export_onnx(segmentor: nn.Module,
         'align_corners': str(bool(segmentor.decode_head.align_corners)),
         'input': ('(N, 6, H, W) float32: frame then colour-coded flow, '
                   'RGB, (x - mean) / std per half'),
-        'mean': json.dumps([float(v) for v in preprocessor.frame_flow_mean.flatten()]),
-        'std': json.dumps([float(v) for v in preprocessor.frame_flow_std.flatten()]),
+        'mean': json.dumps(preprocessor.frame_flow_mean.flatten().tolist()),
+        'std': json.dumps(preprocessor.frame_flow_std.flatten().tolist()),
         **(metadata or {}),
     }
     folder = osp.dirname(osp.abspath(out))

@@ -114,7 +114,8 @@ class OnnxRuntimeLogits:
                     f'{(got or "absent")[:12]} vs {model_sha256[:12]}); its '
                     'masks would be another model\'s. Export this checkpoint '
                     'with tools/export_onnx.py, or leave the ONNX file out')
-        if num_classes is not None and self.metadata.get('num_classes') not in (
+        got_classes = self.metadata.get('num_classes')
+        if num_classes is not None and got_classes not in (
                 None, str(num_classes)):
             raise ValueError(
                 f"{self.path} has {self.metadata['num_classes']} classes, the "

@@ -91,8 +91,8 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     Returns:
         ``dict(frames, skipped, total, seconds, fps, output_dir,
         archive_dir, prob_dir, overlays, overlays_kept, overlays_pending,
-        videos, flow_directions, runtime)``: frames segmented by this run, frames
-        found already written, the wall time of the segmentation loop
+        videos, flow_directions, runtime)``: frames segmented by this run,
+        frames found already written, the wall time of the segmentation loop
         (reading, flow, model, writing) and frames per second; overlay
         paths by video; ``'forward'`` or ``'both'``; what ran the model
         (e.g. ``'torch bf16'``).

@@ -56,7 +56,6 @@ class VOSEncoderDecoder(EncoderDecoder):
             reverted = revert_sync_batchnorm(self)
             assert reverted is self  # the segmentor itself is not a norm
 
-
     def encode_decode(self, inputs, batch_img_metas):
         """Logits at the input size, from PyTorch or ``logits_runtime``
         (then resized by the decode head's own ``predict_by_feat``, so that

@@ -52,7 +52,7 @@ def prefetch(items: Iterable[T], depth: int = 2,
             for item in items:
                 if not offer(item):
                     return
-        except BaseException as error:  # noqa: B902 -- re-raised by the consumer
+        except BaseException as error:  # re-raised by the consumer
             offer(_Raised(error))
             return
         offer(_END)

@@ -121,8 +121,8 @@ def test_infer_follows_the_config_and_records_it(both_config, tiny, clip,
     folder, frames = clip
     out = tmp_path / 'both'
     assert run(both_config, folder, out, '--save-prob') == 0
-    assert 'frames/s, flow in both directions, model: torch ' in \
-        capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert 'frames/s, flow in both directions, model: torch ' in printed
     record = json.loads((out / '.hfan_infer.json').read_text())
     assert record['flow_directions'] == 'both'
     segmenter = VideoSegmenter(*tiny)  # forward by default

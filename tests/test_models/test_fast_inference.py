@@ -16,8 +16,6 @@ from mmseg.registry import MODELS
 init_default_scope('mmseg')
 
 
-
-
 def assert_grads_close(got, expected, rel=2e-6):
     """Gradients equal up to float32 rounding: every difference within
     ``rel`` of the largest gradient of the module (sums of thousands of
