@@ -117,14 +117,9 @@ class HFANHead(BaseDecodeHead):
         out = None
         for projection, weight, feat in zip(self.projections, slices, fused):
             merged = weight @ projection.weight.flatten(1)  # (E, C_i)
-            level = F.conv2d(feat, merged[:, :, None, None],
-                             weight @ projection.bias)
-            if level.shape[2:] != size:
-                level = resize(
-                    level,
-                    size=size,
-                    mode=self.interpolate_mode,
-                    align_corners=self.align_corners)
+            level = self._upsample(
+                F.conv2d(feat, merged[:, :, None, None],
+                         weight @ projection.bias), size)
             out = level if out is None else out + level
         if conv.bias is not None:
             out = out + conv.bias[None, :, None, None]
@@ -133,18 +128,22 @@ class HFANHead(BaseDecodeHead):
     def _decode_upsampling_first(self, fused: List[Tensor],
                                  size) -> Tensor:
         """The decoder as SegFormer writes it (any ``conv_cfg``)."""
-        projected = []
-        for projection, feat in zip(self.projections, fused):
-            feat = projection(feat)
-            if feat.shape[2:] != size:
-                feat = resize(
-                    feat,
-                    size=size,
-                    mode=self.interpolate_mode,
-                    align_corners=self.align_corners)
-            projected.append(feat)
+        projected = [
+            self._upsample(projection(feat), size)
+            for projection, feat in zip(self.projections, fused)
+        ]
         # SegFormer concatenates the deepest level first: [c4, c3, c2, c1].
         return self.fusion_conv(torch.cat(projected[::-1], dim=1))
+
+    def _upsample(self, feat: Tensor, size) -> Tensor:
+        """``feat`` at level 1's ``size`` (the head's interpolation)."""
+        if feat.shape[2:] == size:
+            return feat
+        return resize(
+            feat,
+            size=size,
+            mode=self.interpolate_mode,
+            align_corners=self.align_corners)
 
     def _norm_and_activation(self, x: Tensor) -> Tensor:
         """``fusion_conv`` after its conv: norm and activation in its
