@@ -31,6 +31,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from torch import Tensor
 
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from .config import load_config
@@ -175,7 +176,6 @@ def frame_probabilities(seg_logits: Tensor, metas: Sequence[dict],
     Returns:
         B (C, h, w) float32 tensors, ``(h, w) = ori_shape``.
     """
-    from mmseg.models.utils import resize
     height, width = seg_logits.shape[2:]
     probs = []
     for i, meta in enumerate(metas):

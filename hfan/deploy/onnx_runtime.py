@@ -6,6 +6,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
+from hfan.models.dual_stream_encoder import unique_samples
 from .onnx_export import INPUT_NAME, OUTPUT_NAME, SHARED_INPUT_NAMES
 
 ONNXRUNTIME_MISSING = (
@@ -132,7 +133,6 @@ class OnnxRuntimeLogits:
                     'dynamic sizes (tools/export_onnx.py does)')
         array = inputs.detach().float().cpu().contiguous()
         if self.shared_frames:
-            from hfan.models.dual_stream_encoder import unique_samples
             frames, flows = array.split(3, dim=1)
             frames, index = unique_samples(frames)
             feed = dict(frames=frames.contiguous().numpy(),
