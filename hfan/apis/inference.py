@@ -240,8 +240,8 @@ class VideoSegmenter:
             flows in a background thread while the model runs (same
             results, in order; errors are raised where they happened).
         cpu_bf16: on the CPU, run the forward under bfloat16 autocast
-            (1.4x faster on a 2-core CPU with native bf16, masks equal to
-            float32's on 99.98% of DAVIS pixels; docs/benchmarks.md).
+            (faster where the CPU has native bf16; masks nearly those of
+            float32: docs/benchmarks.md).
             ``None`` (default): ``$HFAN_CPU_BF16`` if set (``on``/``off``),
             else on where the CPU computes bf16 natively (AVX512-BF16 or
             AMX) and the backend is PyTorch, off elsewhere, where it would

@@ -164,8 +164,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--cpu-bf16',
         choices=['auto', 'on', 'off'],
         default='auto',
-        help='on the CPU, run the model under bfloat16 autocast (about 1.4x '
-        'faster; masks equal to float32 on 99.98%% of DAVIS pixels). auto '
+        help='on the CPU, run the model under bfloat16 autocast (faster, '
+        'masks nearly those of float32: docs/benchmarks.md). auto '
         '(default): $HFAN_CPU_BF16 if set, else on where the CPU has native '
         'bf16 (AVX512-BF16, AMX) and the backend is torch; off: float32')
     parser.add_argument(
