@@ -10,7 +10,7 @@ pysodmetrics is imported only when VSOD measures are computed.
 from .classes import add_class_means, class_of, read_class_map
 from .davis import (BOUND_TH, METRIC_KEYS, PROTOCOLS, RESIZE_MODES,
                     boundary_radius, decay_bins, disk_kernel, evaluate_davis,
-                    evaluate_sequence, evaluated_frames, f_measure,
+                    evaluated_frames, f_measure,
                     format_davis_table, frame_scores, jaccard, resize_nearest,
                     score_sequence, seg2bmap, sequence_stats, summarize)
 from .io import (LAYOUTS, detect_layout, gt_mask, list_sequences,
@@ -27,7 +27,7 @@ __all__ = [
     'BOUND_TH', 'METRIC_KEYS', 'PROTOCOLS', 'LAYOUTS', 'VSOD_KEYS',
     'boundary_radius', 'decay_bins', 'disk_kernel', 'seg2bmap', 'jaccard',
     'f_measure', 'frame_scores', 'sequence_stats', 'evaluated_frames',
-    'summarize', 'evaluate_sequence', 'evaluate_davis', 'format_davis_table',
+    'summarize', 'evaluate_davis', 'format_davis_table',
     'detect_layout', 'list_sequences', 'pair_frames', 'read_image',
     'read_mask', 'read_sequence_list', 'write_json', 'write_csv',
     'default_workers', 'map_sequences',

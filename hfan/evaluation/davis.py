@@ -325,22 +325,6 @@ def summarize(per_frame: Mapping[str, Tuple[ArrayLike, ArrayLike]],
 # --------------------------------------------------------------------------
 # Folders
 # --------------------------------------------------------------------------
-def evaluate_sequence(task: tuple) -> Tuple[np.ndarray, np.ndarray]:
-    """Per-frame J and F of one sequence read from files.
-
-    Args:
-        task: ``(pairs, bound_th, protocol[, resize_pred])``, pairs as from
-            :func:`hfan.evaluation.io.pair_frames` (in temporal order); see
-            :func:`score_sequence`.
-
-    Returns:
-        ``(J, F)``, two float64 arrays with one value per pair; NaN for the
-        frames the protocol does not evaluate.
-    """
-    scores = score_sequence(task)
-    return scores['J'], scores['F']
-
-
 def score_sequence(task: tuple) -> dict:
     """Per-frame J and F of one sequence, and what was noticed reading it.
 

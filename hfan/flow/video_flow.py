@@ -11,7 +11,7 @@ of one motion, each from its own frame pair, err in different places, so a
 model that is run on both and averaged sees less of either's noise
 (``docs/benchmarks.md``, "Both flow directions at test time").
 
-:func:`iter_frames_with_flow` is the project's one frame look-ahead: it
+:func:`iter_frames_with_forward_flow` is the project's one frame look-ahead: it
 reads one frame ahead, keeps at most three frames decoded, and hands each
 frame out with its flow, so callers (the segmenter, the app, the
 visualisation tools) hold no frame buffers of their own.
@@ -64,7 +64,7 @@ class _Frame:
         return self.image
 
 
-def iter_frames_with_flow(
+def iter_frames_with_forward_flow(
     frames: Iterable[Any],
     estimator: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
@@ -113,7 +113,7 @@ def iter_frames_with_flows(
     """Yield ``(t, frame, flows)`` for every frame of a video, in order.
 
     Args:
-        frames, estimator, load, skip: as :func:`iter_frames_with_flow`.
+        frames, estimator, load, skip: as :func:`iter_frames_with_forward_flow`.
         directions: ``'forward'``: one flow a frame, the published rule
             (``t -> t+1``, the last frame ``t -> t-1``). ``'both'``: the
             flow ``t -> t+1`` where frame ``t+1`` exists, then the reversed
@@ -170,17 +170,11 @@ def iter_video_flows(frames: Iterable[Any],
                      skip: Optional[Callable[[int], bool]] = None
                      ) -> Iterator[Optional[np.ndarray]]:
     """Yield one flow per frame of a video, in order: the flows of
-    :func:`iter_frames_with_flow` (same arguments), ``None`` for skipped
+    :func:`iter_frames_with_forward_flow` (same arguments), ``None`` for skipped
     frames."""
-    for _, _, flow in iter_frames_with_flow(frames, estimator, load=load,
+    for _, _, flow in iter_frames_with_forward_flow(frames, estimator, load=load,
                                             skip=skip):
         yield flow
-
-
-def compute_video_flows(frames: Iterable[np.ndarray],
-                        estimator: FlowEstimator) -> List[np.ndarray]:
-    """All flows of a video as a list (see :func:`iter_video_flows`)."""
-    return list(iter_video_flows(frames, estimator))
 
 
 def _identity(x):

@@ -4,12 +4,12 @@ from .dual_stream_encoder import DualStreamEncoder
 from .fusion import (FUSION_BY_METHOD, AlignedAdaptation, FeatureAdaptation,
                      FeatureAlignment, FlowStream, FrameStream, SumFusion)
 from .hfan_head import HFANHead
-from .mix_transformer import OriginalMixVisionTransformer, mit_channels
+from .mix_transformer import OriginalMixVisionTransformer
 from .segmentor import VOSEncoderDecoder
 
 __all__ = [
     'FrameFlowDataPreProcessor', 'DualStreamEncoder', 'HFANHead',
-    'OriginalMixVisionTransformer', 'mit_channels', 'VOSEncoderDecoder',
+    'OriginalMixVisionTransformer', 'VOSEncoderDecoder',
     'FUSION_BY_METHOD', 'AlignedAdaptation', 'FeatureAdaptation',
     'FeatureAlignment', 'FlowStream', 'FrameStream', 'SumFusion'
 ]

@@ -7,15 +7,6 @@ from .checkpoint import MIT_NUM_HEADS, MIT_SETTINGS, load_mit_pretrained
 from .efficient_attention import FusedEfficientMultiheadAttention
 
 
-def mit_channels(arch: str):
-    """Output channels of the four stages of MiT-``arch`` (e.g. 'b1')."""
-    if arch not in MIT_SETTINGS:
-        raise ValueError(f'unknown MiT arch {arch!r}; choose one of '
-                         f'{sorted(MIT_SETTINGS)}')
-    dims = MIT_SETTINGS[arch]['embed_dims']
-    return tuple(dims * h for h in MIT_NUM_HEADS)
-
-
 @MODELS.register_module()
 class OriginalMixVisionTransformer(MixVisionTransformer):
     """MMSeg's ``MixVisionTransformer`` with the original release's norm eps.

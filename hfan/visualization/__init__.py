@@ -8,11 +8,11 @@ writes); used by ``infer.py --overlay``, the app and
     feature_maps  encoder feature maps by channel mean, norm or PCA
 """
 from .feature_maps import FEATURE_MODES, feature_maps_to_images
-from .masks import RED, mask_to_bgr, overlay_mask, probability_heatmap
+from .masks import RED, overlay_mask, probability_heatmap
 from .panels import add_label, grid, hstack_panels, resize_to_height
 
 __all__ = [
     'FEATURE_MODES', 'RED', 'add_label', 'feature_maps_to_images', 'grid',
-    'hstack_panels', 'mask_to_bgr', 'overlay_mask', 'probability_heatmap',
+    'hstack_panels', 'overlay_mask', 'probability_heatmap',
     'resize_to_height'
 ]

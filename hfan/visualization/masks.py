@@ -55,9 +55,3 @@ def probability_heatmap(prob: np.ndarray,
     """(H, W) probabilities in [0, 1] -> (H, W, 3) BGR colour map."""
     prob = np.clip(np.asarray(prob, np.float32), 0.0, 1.0)
     return cv2.applyColorMap(np.rint(prob * 255).astype(np.uint8), colormap)
-
-
-def mask_to_bgr(mask: np.ndarray) -> np.ndarray:
-    """(H, W) mask -> white object on black, 3 channels (for panels)."""
-    grey = (np.asarray(mask) != 0).astype(np.uint8) * 255
-    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
