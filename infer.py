@@ -19,13 +19,13 @@ import os.path as osp
 import sys
 
 from hfan.infer import parse_args, run
-from hfan.utils.cli import run_cli
+from hfan.cli.report import run_cli
 
 
 def main(argv=None) -> int:
     """The command line; returns the exit status. Every error is reported
     as ``infer.py: error: <message>`` on stderr with status 1
-    (:func:`hfan.utils.cli.run_cli`; ``HFAN_DEBUG=1`` shows tracebacks)."""
+    (:func:`hfan.cli.report.run_cli`; ``HFAN_DEBUG=1`` shows tracebacks)."""
     return run_cli(_main, argv, 'infer.py')
 
 

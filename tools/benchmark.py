@@ -35,7 +35,7 @@ import warnings
 
 import numpy as np
 import torch
-from hfan.utils.launch import add_cfg_options
+from hfan.cli.arguments import add_cfg_options
 
 
 def parse_args(argv=None):

@@ -17,7 +17,7 @@ import statistics
 import time
 
 import numpy as np
-from hfan.utils.launch import add_cfg_options
+from hfan.cli.arguments import add_cfg_options
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401

@@ -22,7 +22,7 @@ import sys
 
 import torch
 
-from hfan.utils.launch import add_cfg_options
+from hfan.cli.arguments import add_cfg_options
 from hfan.models.checkpoint import (CheckpointMismatchError,
                                     compare_state_dicts, convert_to_hfan,
                                     detect_layout, diagnose,
@@ -30,7 +30,7 @@ from hfan.models.checkpoint import (CheckpointMismatchError,
                                     mit_original_to_mmseg, read_checkpoint,
                                     select_method_in_meta)
 from hfan.utils.atomic_io import atomic_path
-from hfan.utils.cli import CLIError, run_cli
+from hfan.cli.report import CLIError, run_cli
 
 DATASET_META = dict(classes=('background', 'foreground'),
                     palette=[[0, 0, 0], [255, 0, 0]])

@@ -7,7 +7,7 @@ import argparse
 import json
 import os.path as osp
 
-from hfan.utils.launch import add_cfg_options
+from hfan.cli.arguments import add_cfg_options
 from mmengine.registry import init_default_scope
 
 import hfan  # noqa: F401

@@ -15,7 +15,7 @@ See ``--help`` and hfan/evaluation/davis.py.
 import sys
 
 from hfan.evaluation.cli import main_vos
-from hfan.utils.cli import run_cli
+from hfan.cli.report import run_cli
 
 if __name__ == '__main__':
     # main_vos reports input problems itself; run_cli turns anything

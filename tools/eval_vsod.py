@@ -12,7 +12,7 @@ See ``--help`` and hfan/evaluation/vsod.py.
 import sys
 
 from hfan.evaluation.cli import main_vsod
-from hfan.utils.cli import run_cli
+from hfan.cli.report import run_cli
 
 if __name__ == '__main__':
     # main_vsod reports input problems itself; run_cli turns anything

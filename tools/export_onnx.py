@@ -15,8 +15,8 @@ import argparse
 import os.path as osp
 import sys
 
-from hfan.utils.cli import CLIError, run_cli
-from hfan.utils.launch import add_cfg_options, add_trust_checkpoint_arg
+from hfan.cli.report import CLIError, run_cli
+from hfan.cli.arguments import add_cfg_options, add_trust_checkpoint_arg
 
 
 def parse_args(argv=None):

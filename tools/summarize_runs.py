@@ -185,5 +185,5 @@ def main(argv=None) -> int:
 
 if __name__ == '__main__':
     # Anything unexpected is one line too (HFAN_DEBUG=1: the traceback).
-    from hfan.utils.cli import run_cli
+    from hfan.cli.report import run_cli
     sys.exit(run_cli(main, None, 'summarize_runs.py'))

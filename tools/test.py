@@ -19,10 +19,8 @@ from mmengine.runner import Runner
 
 import hfan  # noqa: F401  (registers the plugin)
 from hfan.apis import load_config
-from hfan.utils.launch import (add_cfg_options, add_trust_checkpoint_arg,
-                               add_launcher_args, check_data_roots,
-                               configure_cpu_distributed, export_local_rank,
-                              init_cpu_distributed, set_work_dir)
+from hfan.cli.arguments import (add_cfg_options, add_trust_checkpoint_arg, add_launcher_args, export_local_rank)
+from hfan.utils.launch import (check_data_roots, configure_cpu_distributed, init_cpu_distributed, set_work_dir)
 
 
 def parse_args(argv=None):
@@ -153,7 +151,7 @@ def format_metrics(metrics: dict) -> str:
 def cli(argv=None) -> int:
     """The command line: errors as one or two lines, exit status 1
     (``HFAN_DEBUG=1`` shows the traceback)."""
-    from hfan.utils.cli import run_cli
+    from hfan.cli.report import run_cli
     return run_cli(main, argv, 'test.py')
 
 

@@ -17,11 +17,9 @@ from mmengine.runner import Runner, find_latest_checkpoint
 import hfan  # noqa: F401  (registers the plugin)
 from hfan.apis import load_config, load_hfan_checkpoint
 from hfan.models.checkpoint import check_checkpoint_file
-from hfan.utils.launch import (add_cfg_options,
-                               add_launcher_args, check_data_roots,
-                               configure_cpu_distributed, export_local_rank,
-                              init_cpu_distributed, set_work_dir)
-from hfan.utils.cli import CLIError, run_cli
+from hfan.cli.arguments import (add_cfg_options, add_launcher_args, export_local_rank)
+from hfan.utils.launch import (check_data_roots, configure_cpu_distributed, init_cpu_distributed, set_work_dir)
+from hfan.cli.report import CLIError, run_cli
 
 
 def parse_args(argv=None):

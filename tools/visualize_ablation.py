@@ -108,12 +108,12 @@ def gt_masks(folder: str):
 
 def panels(video, variants, estimator, gt, show_flow, height, total):
     """One side-by-side image per frame."""
-    from hfan.flow import flow_to_bgr, iter_frames_with_flow
+    from hfan.flow import flow_to_bgr, iter_frames_with_forward_flow
     from hfan.visualization import hstack_panels, overlay_mask
     labels = ['input'] + (['flow'] if show_flow else []) + \
         (['ground truth'] if gt is not None else []) + \
         [label for label, _ in variants]
-    for t, frame, flow in iter_frames_with_flow(islice(video, total),
+    for t, frame, flow in iter_frames_with_forward_flow(islice(video, total),
                                                 estimator):
         flow_bgr = flow_to_bgr(flow)
         images = [frame]

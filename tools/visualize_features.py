@@ -30,7 +30,7 @@ from typing import Dict, List
 
 import cv2
 import numpy as np
-from hfan.utils.launch import add_cfg_options
+from hfan.cli.arguments import add_cfg_options
 
 COLUMN_TITLES = {
     'frame_in': 'frame stream in',
@@ -82,7 +82,7 @@ def parse_args(argv=None):
 def load_pair(args):
     """(frame, flow image), BGR uint8, from the chosen source."""
     from hfan.flow import (build_flow_estimator, flow_to_bgr,
-                           iter_frames_with_flow)
+                           iter_frames_with_forward_flow)
     from hfan.io import FrameFolder, open_video
     if args.pair:
         frame, flow = (FrameFolder.read(p) for p in args.pair)
@@ -102,7 +102,7 @@ def load_pair(args):
             raise ValueError(f'--index {args.index}: {args.video} has '
                              f'{len(video)} frames')
         frames = video
-    for t, frame, flow in iter_frames_with_flow(frames, estimator):
+    for t, frame, flow in iter_frames_with_forward_flow(frames, estimator):
         if args.frames or t == args.index:
             return frame, flow_to_bgr(flow)
     raise ValueError('no frame')  # not reached: lengths are checked

@@ -9,7 +9,7 @@ import argparse
 
 from hfan.apis.inference import BACKENDS
 from hfan.flow.video_flow import FLOW_DIRECTIONS
-from hfan.utils.launch import add_cfg_options, add_trust_checkpoint_arg
+from hfan.cli.arguments import add_cfg_options, add_trust_checkpoint_arg
 
 #: What ``infer.py --help`` says after the options: inputs, outputs, resume.
 USAGE = """\

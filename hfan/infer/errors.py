@@ -1,6 +1,6 @@
 """The error of the inference engine (:mod:`hfan.infer`)."""
-from hfan.utils.cli import CLIError
+from hfan.utils.errors import HFANError
 
 
-class InferenceError(CLIError):
-    """A problem with the command's inputs: reported without a traceback."""
+class InferenceError(HFANError):
+    """A problem with the run's inputs or outputs, named in the message."""

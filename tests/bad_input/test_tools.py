@@ -27,7 +27,7 @@ import infer
 from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
                                    WriteOptions, process_video, video_done)
 from hfan.infer import SETTINGS_FILE
-from hfan.utils.cli import run_cli
+from hfan.cli.report import run_cli
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 

@@ -7,14 +7,15 @@ does not, and hides the message under library frames. ``HFAN_DEBUG=1`` in
 the environment re-raises instead, for developers.
 
 Messages come from the exceptions themselves, so they must name the file,
-key or value and what would be accepted (:class:`CLIError` is the project's
-own kind; ``FileNotFoundError``, ``ValueError``... raised with such a
-message are reported the same way).
+key or value and what would be accepted (the library's own kind is
+:class:`~hfan.utils.errors.HFANError`; ``FileNotFoundError``,
+``ValueError``... raised with such a message are reported the same way).
 """
 import os
 import sys
-from functools import wraps
 from typing import Callable, Optional, Sequence
+
+from hfan.utils.errors import HFANError
 
 #: Environment variable that shows the traceback of a reported error.
 DEBUG_ENV = 'HFAN_DEBUG'
@@ -26,9 +27,9 @@ _EXPECTED = (OSError, ValueError, KeyError, TypeError, RuntimeError,
              ImportError, EOFError)
 
 
-class CLIError(Exception):
-    """A problem with a command's input or output, reported without a
-    traceback. The message names the file, key or value."""
+class CLIError(HFANError):
+    """A problem with a command's arguments, reported without a traceback.
+    The message names the option or value and what would be accepted."""
 
 
 def debug_enabled() -> bool:
@@ -49,7 +50,7 @@ def error_message(err: BaseException) -> str:
         text = f'{text}: {err.filename}'
     if not text:
         text = type(err).__name__
-    if not isinstance(err, (CLIError, ) + _EXPECTED):
+    if not isinstance(err, (HFANError, ) + _EXPECTED):
         text = f'{type(err).__name__}: {text}'
     return text
 
@@ -57,7 +58,7 @@ def error_message(err: BaseException) -> str:
 def report(prog: str, err: BaseException) -> None:
     """Print ``err`` as ``<prog>: error: ...`` on stderr."""
     text = error_message(err)
-    if not isinstance(err, (CLIError, ) + _EXPECTED):
+    if not isinstance(err, (HFANError, ) + _EXPECTED):
         text += f'\n(set {DEBUG_ENV}=1 to see the traceback)'
     print(f'{prog}: error: {text}', file=sys.stderr)
 
@@ -85,18 +86,3 @@ def run_cli(main: Callable, argv: Optional[Sequence[str]] = None,
         report(prog, err)
         return 1
     return result if isinstance(result, int) else 0
-
-
-def cli_main(prog: str) -> Callable:
-    """Decorator: ``main(argv)`` reports its errors (see :func:`run_cli`)."""
-
-    def decorate(main: Callable) -> Callable:
-
-        @wraps(main)
-        def wrapper(argv=None) -> int:
-            return run_cli(main, argv, prog)
-
-        wrapper.raw = main  # the undecorated main, for callers that catch
-        return wrapper
-
-    return decorate
