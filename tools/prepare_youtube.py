@@ -1,64 +1,17 @@
 #!/usr/bin/env python
 """Convert YouTube-VOS into YouTube2SEG, the layout HFAN pre-trains on.
 
-Input (YouTube-VOS train):
-    ROOT/train/JPEGImages/<video>/<frame>.jpg    every frame of the clip, or
-                                                 the 6-fps subset
-    ROOT/train/Annotations/<video>/<frame>.png   sparse: every 5th frame
-Output (annotated frames only):
-    OUT/frame/train/<video>_<frame>.jpg  the JPEG, copied byte for byte
-    OUT/flow/train/<video>_<frame>.jpg   colour-coded flow from the frame to
-                                         the next JPEG of the sequence (the
-                                         last JPEG: backward to the one
-                                         before)
-    OUT/mask/train/<video>_<frame>.png   binary mask, 0/255
-<frame> is the original frame number, 5 digits.
-
-Flow is computed between consecutive JPEGs of ROOT/train/JPEGImages: with
-the full-frame-rate JPEGs (the train_all_frames download extracted there)
-that is t -> t+1 at the video's frame rate; with the 6-fps JPEGs, t -> t+5.
-Frames without annotation take part only as flow targets.
-
-Mask: YouTube-VOS annotates several objects per video and names no primary
-one; the mask is all annotated objects merged (any nonzero id). Unannotated
-movers stay background, so a few masks miss a moving object.
-
-Resumable and atomic as tools/prepare_davis.py.
-
-Example:
+    python tools/prepare_youtube.py ROOT OUT [--split train]
+        [--flow dis|raft] [--workers N]
     python tools/prepare_youtube.py data/YouTube-VOS data/YouTube2SEG \\
         --workers 4
+
+See ``--help``, hfan/cli/prepare_youtube.py and
+hfan/preparation/youtube.py.
 """
-import argparse
+import sys
 
-from hfan.datasets.prepare import (add_flow_args,
-                                   add_output_args, prepare_from_args,
-                                   youtube_jobs)
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('root', help='YouTube-VOS root (holds train/)')
-    parser.add_argument('out', help='output root (YouTube2SEG)')
-    parser.add_argument('--split', default='train',
-                        help='split folder to convert (default: train); the '
-                        'output split has the same name')
-    parser.add_argument('--no-progress', action='store_true',
-                        help='no progress bar')
-    add_flow_args(parser)
-    add_output_args(parser)
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    prepare_from_args(
-        args,
-        lambda: youtube_jobs(args.root, args.split),
-        desc='YouTube-VOS videos')
-
+from hfan.cli.prepare_youtube import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -14,8 +14,8 @@ class VOSDataset(BaseSegDataset):
     The published layout (``DAVIS2SEG``, ``YouTube2SEG``)::
 
         data_root/frame/<split>/<video>_<00000>.jpg
-        data_root/flow/<split>/<video>_<00000>.jpg   flow t -> t+1 (last: t -> t-1)
-        data_root/mask/<split>/<video>_<00000>.png   binary (any nonzero = object)
+        data_root/flow/<split>/<video>_<00000>.jpg  t -> t+1 (last: t -> t-1)
+        data_root/mask/<split>/<video>_<00000>.png  binary (nonzero = object)
 
     Samples are paired by file name. Every frame must have its flow image and,
     unless ``data_prefix['seg_map_path']`` is None, its mask: a missing partner

@@ -28,7 +28,6 @@ import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import cv2
 import numpy as np
 
 from hfan.utils.atomic_io import atomic_write_text
@@ -43,7 +42,6 @@ LAYOUTS = ('per-video', 'flat')
 # How many offending files an error message lists before "... and N more".
 _MAX_LISTED = 5
 
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 
 #: ``{video: {frame_id: path}}``, videos sorted by name, frames in order.
 SequenceFiles = Dict[str, Dict[str, str]]
@@ -82,7 +80,7 @@ def _check_root(root: str, what: str) -> None:
         raise NotADirectoryError(f'{what} path is not a folder: {root}')
 
 
-def detect_layout(root: str, what: str = 'mask') -> str:
+def detect_mask_tree_layout(root: str, what: str = 'mask') -> str:
     """Tell whether ``root`` holds the 'per-video' or the 'flat' layout.
 
     Raises:
@@ -143,7 +141,7 @@ def list_sequences(root: str,
         frames in natural order.
     """
     if layout is None:
-        layout = detect_layout(root, what)
+        layout = detect_mask_tree_layout(root, what)
     elif layout not in LAYOUTS:
         raise ValueError(f'unknown layout {layout!r}; expected one of '
                          f'{LAYOUTS}')
@@ -281,109 +279,12 @@ def pair_frames(pred_root: str,
     return pairs
 
 
-def read_image(path: str) -> np.ndarray:
-    """Read an image the way MATLAB's ``imread`` presents it
-    (:func:`read_image_and_palette` without the palette flag).
-
-    Returns:
-        ``H x W`` for gray-scale images and for palette images (the palette
-        *index* plane, not the colours: an index whose colour happens to be
-        black is still a label), ``H x W x 3`` in RGB order for colour images
-        (alpha dropped). dtype uint8 or uint16 as stored.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: the file cannot be decoded as an image.
-    """
-    return read_image_and_palette(path)[0]
-
-
-def read_image_and_palette(path: str) -> Tuple[np.ndarray, bool]:
-    """:func:`read_image`, plus whether the file is a palette PNG (whose
-    values are then label indices, not intensities)."""
-    try:
-        with open(path, 'rb') as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f'mask file not found: {path}') from None
-    except IsADirectoryError:
-        raise ValueError(f'cannot read image {path}: it is a folder') \
-            from None
-    if not data:  # OpenCV asserts on an empty buffer
-        raise ValueError(f'cannot read image {path}: the file is empty')
-    # PNG colour type 3 (palette) is byte 25 of the file (IHDR). OpenCV would
-    # expand the palette to colours, so those go through PIL for the indices.
-    if data[:8] == _PNG_SIGNATURE and len(data) > 25 and data[25] == 3:
-        return _read_with_pil(path, data), True
-    try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8),
-                           cv2.IMREAD_UNCHANGED)
-    except cv2.error:
-        img = None  # PIL's message below names the problem
-    if img is None:
-        return _read_with_pil(path, data), False
-    if img.ndim == 3:
-        if img.shape[2] == 1:
-            img = img[:, :, 0]
-        else:  # BGR(A) -> RGB, alpha dropped
-            img = img[:, :, 2::-1]
-    return img, False
-
-
 def size_mismatch(pred_path: str, pred_hw, gt_path: str,
                   gt_hw) -> ValueError:
     """The error for a prediction whose size differs from its GT's."""
     return ValueError(
         f'size mismatch: prediction {pred_path} is {pred_hw[1]}x{pred_hw[0]} '
         f'(WxH) but GT {gt_path} is {gt_hw[1]}x{gt_hw[0]}')
-
-
-def image_size(path: str) -> Tuple[int, int]:
-    """``(H, W)`` of an image file, from the PNG header when possible (no
-    decoding), else by decoding it."""
-    try:
-        with open(path, 'rb') as f:
-            head = f.read(24)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'mask file not found: {path}') from None
-    if head[:8] == _PNG_SIGNATURE and head[12:16] == b'IHDR':
-        width = int.from_bytes(head[16:20], 'big')
-        height = int.from_bytes(head[20:24], 'big')
-        return height, width
-    return read_image(path).shape[:2]
-
-
-def _read_with_pil(path: str, data: bytes) -> np.ndarray:
-    import io
-
-    from PIL import Image
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.mode in ('P', 'L', 'I;16', 'I;16B', 'I;16L', 'I'):
-                arr = np.asarray(im)
-            elif im.mode == '1':
-                arr = np.asarray(im).astype(np.uint8) * 255
-            else:
-                arr = np.asarray(im.convert('RGB'))
-    except Exception as err:  # PIL raises many types for broken files
-        raise ValueError(f'cannot read image {path}: {err}') from None
-    return arr
-
-
-def to_binary(img: np.ndarray) -> np.ndarray:
-    """Foreground = any nonzero value (any colour channel for RGB images).
-
-    Covers 0/1 and 0/255 masks and palette indices alike; there is no void
-    value (DAVIS-16 has none).
-    """
-    if img.ndim == 3:
-        return np.any(img != 0, axis=2)
-    return img != 0
-
-
-def read_mask(path: str) -> np.ndarray:
-    """Read a binary mask file: ``H x W`` bool, True = foreground."""
-    return to_binary(read_image(path))
 
 
 def _value_plane(img: np.ndarray) -> np.ndarray:
@@ -411,8 +312,9 @@ def prediction_mask(img: np.ndarray, path: str,
     """A predicted mask as the MATLAB DAVIS-2016 tool reads results.
 
     Args:
-        img: the decoded file (:func:`read_image_and_palette`), ``H x W`` or
-            ``H x W x 3``.
+        img: the decoded file
+            (:func:`hfan.utils.image_io.read_image_rgb_and_palette`),
+            ``H x W`` or ``H x W x 3``.
         path: the file, for messages.
         palette: the file is a palette PNG (values are label indices).
 

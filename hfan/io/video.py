@@ -40,7 +40,7 @@ import numpy as np
 from PIL import Image
 
 from hfan.utils.atomic_io import atomic_path
-from hfan.utils.image_io import file_complete, read_image_file
+from hfan.utils.image_io import file_complete, read_image_bgr
 from hfan.utils.natural_sort import natural_key
 
 #: Extensions read as video files (anything FFmpeg in OpenCV decodes).
@@ -228,7 +228,7 @@ class FrameFolder:
         """Decode one frame (BGR uint8), strictly (a truncated JPEG/PNG is
         refused, not decoded half grey); raises VideoIOError naming it."""
         try:
-            return read_image_file(path, _IMREAD_FLAGS)
+            return read_image_bgr(path, _IMREAD_FLAGS)
         except (OSError, ValueError) as err:
             raise VideoIOError(f'frame {err}' if str(err).startswith(path)
                                else str(err)) from None

@@ -1,11 +1,21 @@
-"""Strict image decoding: a truncated or corrupt image is an error.
+"""Reading images: the one module every reader of frames, flow images and
+masks in the project goes through. The names say what comes back:
 
-libjpeg decodes a truncated JPEG with a warning and fills the missing rows
-with grey; a model then segments half a frame and nothing says so. Every
-reader of frames, flow images and masks in the project (infer.py's
-sources, :mod:`hfan.io.video`, the training pipeline, the preparation
-tools) goes through :func:`decode_image` / :func:`read_image_file`, which
-check that the encoded bytes are complete before decoding:
+* :func:`read_image_bgr` / :func:`decode_image_bgr`: ``H x W x 3`` BGR
+  uint8, as OpenCV decodes (frames and flow images: infer.py's sources,
+  :mod:`hfan.io.video`, the training pipeline, the preparation);
+* :func:`decode_binary_mask`: an annotation as ``H x W`` uint8 0/255, any
+  nonzero palette index or colour as foreground (the preparation);
+* :func:`encoded_image_size`: ``(H, W)`` of encoded bytes, from the header;
+* :func:`read_image_rgb` / :func:`read_image_rgb_and_palette`: a mask or
+  label file as stored, as MATLAB's ``imread`` shows it (``H x W`` gray or
+  palette indices, ``H x W x 3`` RGB), :func:`read_mask` as ``H x W`` bool,
+  :func:`image_file_size` its size (the evaluators).
+
+Decoding of frames and annotations is strict: libjpeg decodes a truncated
+JPEG with a warning and fills the missing rows with grey; a model then
+segments half a frame and nothing says so. So the encoded bytes are
+checked (:func:`check_image_bytes`) before decoding:
 
 * empty data (a 0-byte file) is refused;
 * a JPEG must end with its end-of-image marker (``FF D9``; trailing
@@ -17,11 +27,14 @@ check that the encoded bytes are complete before decoding:
 writers: a file that is empty or has no end marker is not complete and is
 written again.
 """
+import io
 import os
 import os.path as osp
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 _JPEG_SOI = b'\xff\xd8\xff'
 _JPEG_EOI = b'\xff\xd9'
@@ -59,9 +72,11 @@ def check_image_bytes(data: bytes, source: str) -> None:
                                'or damaged, replace it')
 
 
-def decode_image(data: bytes, source: str,
-                 flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
-    """Decode complete image bytes with ``cv2.imdecode``.
+def decode_image_bgr(data: bytes, source: str,
+                     flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """Decode complete image bytes with ``cv2.imdecode``: ``H x W x 3`` BGR
+    uint8 (``flags`` as ``cv2.imdecode``'s, e.g. ``IMREAD_GRAYSCALE`` for
+    ``H x W``).
 
     Raises:
         ImageDecodeError: empty, truncated or undecodable data (``source``
@@ -75,15 +90,22 @@ def decode_image(data: bytes, source: str,
     return img
 
 
-def read_image_bytes(path: str) -> bytes:
+def read_image_bytes(path: str, backend_args: Optional[dict] = None) -> bytes:
     """The bytes of image ``path``, checked with :func:`check_image_bytes`.
+
+    ``backend_args`` (mmengine's, e.g. for a remote store) reads through
+    ``mmengine.fileio``; ``None`` reads the local file.
 
     Raises:
         FileNotFoundError / OSError naming the file; ImageDecodeError.
     """
     try:
-        with open(path, 'rb') as f:
-            data = f.read()
+        if backend_args is None:
+            with open(path, 'rb') as f:
+                data = f.read()
+        else:
+            from mmengine import fileio
+            data = fileio.get(path, backend_args=backend_args)
     except FileNotFoundError:
         raise FileNotFoundError(f'image file not found: {path}') from None
     except OSError as err:
@@ -93,9 +115,62 @@ def read_image_bytes(path: str) -> bytes:
     return data
 
 
-def read_image_file(path: str, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
-    """Read and strictly decode the image file ``path``."""
-    return decode_image(read_image_bytes(path), path, flags)
+def read_image_bgr(path: str,
+                   flags: int = cv2.IMREAD_COLOR,
+                   backend_args: Optional[dict] = None) -> np.ndarray:
+    """Read and strictly decode the image file ``path``: ``H x W x 3`` BGR
+    uint8, as OpenCV decodes it (see :func:`decode_image_bgr` for
+    ``flags``, :func:`read_image_bytes` for ``backend_args``)."""
+    return decode_image_bgr(read_image_bytes(path, backend_args), path, flags)
+
+
+def encoded_image_size(data: bytes, source: str) -> Tuple[int, int]:
+    """``(height, width)`` of encoded image bytes, from the header (no
+    decoding); empty or truncated bytes are refused.
+
+    Raises:
+        ImageDecodeError: naming ``source`` (e.g. ``'the image x.jpg'``).
+    """
+    check_image_bytes(data, source)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.height, im.width
+    except UnidentifiedImageError:
+        raise ImageDecodeError(
+            f'cannot decode {source}: not an image file') from None
+    except Exception as e:  # PIL raises many types for broken files
+        raise ImageDecodeError(f'cannot decode {source}: {e}') from e
+
+
+def decode_binary_mask(data: bytes, source: str) -> np.ndarray:
+    """Decode an annotation strictly as a binary mask: ``H x W`` uint8,
+    0 / 255.
+
+    Palette PNGs (DAVIS, YouTube-VOS) are read as their indices, so every
+    object id (any nonzero index) is foreground, whatever its palette
+    colour; grayscale 0/255 or 0/1 masks work too; for RGB(A) images any
+    nonzero colour channel is foreground.
+
+    Raises:
+        ImageDecodeError: empty, truncated or undecodable data, naming
+            ``source`` (e.g. ``'the annotation x.png'``).
+    """
+    check_image_bytes(data, source)
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()  # decode fully: a corrupt stream raises here
+            if im.mode in ('RGB', 'RGBA', 'LA'):
+                arr = np.asarray(im.convert('RGB')).any(axis=2)
+            else:  # 'P', 'L', '1', 'I', 'I;16': values / indices
+                arr = np.asarray(im)
+                if arr.ndim != 2:
+                    raise ValueError(f'unexpected mode {im.mode}')
+    except UnidentifiedImageError:
+        raise ImageDecodeError(
+            f'cannot decode {source}: not an image file') from None
+    except Exception as e:  # PIL raises many types for broken files
+        raise ImageDecodeError(f'cannot decode {source}: {e}') from e
+    return np.where(arr != 0, 255, 0).astype(np.uint8)
 
 
 def file_complete(path: str) -> bool:
@@ -131,3 +206,95 @@ def file_complete(path: str) -> bool:
         except (OSError, ValueError):
             return False
     return True
+
+
+# --------------------------------------------------------------------------
+# Mask and label files as stored (the evaluators' reading)
+
+
+def read_image_rgb_and_palette(path: str) -> Tuple[np.ndarray, bool]:
+    """Read an image the way MATLAB's ``imread`` presents it, plus whether
+    the file is a palette PNG (whose values are then label indices, not
+    intensities).
+
+    Returns:
+        ``(img, palette)``: ``img`` is ``H x W`` for gray-scale images and
+        for palette images (the palette *index* plane, not the colours: an
+        index whose colour happens to be black is still a label), ``H x W x
+        3`` in RGB order for colour images (alpha dropped); dtype uint8 or
+        uint16 as stored.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file is empty, a folder, or cannot be decoded.
+    """
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f'mask file not found: {path}') from None
+    except IsADirectoryError:
+        raise ValueError(f'cannot read image {path}: it is a folder') \
+            from None
+    if not data:  # OpenCV asserts on an empty buffer
+        raise ValueError(f'cannot read image {path}: the file is empty')
+    # PNG colour type 3 (palette) is byte 25 of the file (IHDR). OpenCV would
+    # expand the palette to colours, so those go through PIL for the indices.
+    if data[:8] == _PNG_SIGNATURE and len(data) > 25 and data[25] == 3:
+        return _decode_with_pil(path, data), True
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        img = None  # PIL's message below names the problem
+    if img is None:
+        return _decode_with_pil(path, data), False
+    if img.ndim == 3:
+        if img.shape[2] == 1:
+            img = img[:, :, 0]
+        else:  # BGR(A) -> RGB, alpha dropped
+            img = img[:, :, 2::-1]
+    return img, False
+
+
+def read_image_rgb(path: str) -> np.ndarray:
+    """:func:`read_image_rgb_and_palette` without the palette flag: ``H x W``
+    (gray, palette indices) or ``H x W x 3`` RGB, values as stored."""
+    return read_image_rgb_and_palette(path)[0]
+
+
+def read_mask(path: str) -> np.ndarray:
+    """Read a binary mask file: ``H x W`` bool, True = foreground = any
+    nonzero value (any colour channel for RGB images), so 0/1 and 0/255
+    masks and palette indices read alike."""
+    img = read_image_rgb(path)
+    return np.any(img != 0, axis=2) if img.ndim == 3 else img != 0
+
+
+def image_file_size(path: str) -> Tuple[int, int]:
+    """``(H, W)`` of an image file, from the PNG header when possible (no
+    decoding), else by decoding it (:func:`read_image_rgb`)."""
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(24)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'mask file not found: {path}') from None
+    if head[:8] == _PNG_SIGNATURE and head[12:16] == b'IHDR':
+        width = int.from_bytes(head[16:20], 'big')
+        height = int.from_bytes(head[20:24], 'big')
+        return height, width
+    return read_image_rgb(path).shape[:2]
+
+
+def _decode_with_pil(path: str, data: bytes) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.mode in ('P', 'L', 'I;16', 'I;16B', 'I;16L', 'I'):
+                arr = np.asarray(im)
+            elif im.mode == '1':
+                arr = np.asarray(im).astype(np.uint8) * 255
+            else:
+                arr = np.asarray(im.convert('RGB'))
+    except Exception as err:  # PIL raises many types for broken files
+        raise ValueError(f'cannot read image {path}: {err}') from None
+    return arr

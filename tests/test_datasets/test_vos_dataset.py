@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+from testkit import ROOT, write_vos_split
 
 import hfan  # noqa: F401
 from hfan.apis import load_config
-from mmseg.registry import DATASETS, MODELS, TRANSFORMS
-from testkit import ROOT, write_vos_split
 
 init_default_scope('mmseg')
 TEST_PIPELINE = [

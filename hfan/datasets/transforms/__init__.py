@@ -1,7 +1,6 @@
-from .loading import LoadBinaryAnnotations, LoadFrameAndFlow, read_image
+from .loading import LoadBinaryAnnotations, LoadFrameAndFlow
 from .photometric import PairedPhotoMetricDistortion
 
 __all__ = [
-    'LoadFrameAndFlow', 'LoadBinaryAnnotations', 'PairedPhotoMetricDistortion',
-    'read_image'
+    'LoadFrameAndFlow', 'LoadBinaryAnnotations', 'PairedPhotoMetricDistortion'
 ]

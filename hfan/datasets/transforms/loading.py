@@ -3,30 +3,14 @@ import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmengine import fileio
-
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
-from hfan.utils.image_io import ImageDecodeError, check_image_bytes
-
-
-def read_image(path: str, backend_args=None, flag: str = 'color',
-               backend: str = 'cv2') -> np.ndarray:
-    """Read an image, raising an error that names the file if it cannot.
-
-    Decoding is strict (:mod:`hfan.utils.image_io`): an empty or truncated
-    file is an error, not a half-grey frame.
-    """
-    try:
-        img_bytes = fileio.get(path, backend_args=backend_args)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'image file not found: {path}') from None
-    check_image_bytes(img_bytes, path)
-    img = mmcv.imfrombytes(img_bytes, flag=flag, backend=backend)
-    if img is None:
-        raise ImageDecodeError(f'cannot decode image {path} (corrupt or not '
-                               'an image file)')
-    return img
+from hfan.utils.image_io import (
+    check_image_bytes,
+    decode_image_bgr,
+    read_image_bytes,
+)
 
 
 @TRANSFORMS.register_module()
@@ -45,15 +29,22 @@ class LoadFrameAndFlow(BaseTransform):
         self.imdecode_backend = imdecode_backend
         self.backend_args = backend_args
 
+    def _read_bgr(self, path: str) -> np.ndarray:
+        """One image, BGR uint8, decoded strictly
+        (:mod:`hfan.utils.image_io`): an empty or truncated file is an
+        error naming it, not a half-grey frame."""
+        data = read_image_bytes(path, self.backend_args)
+        if self.imdecode_backend == 'cv2':
+            return decode_image_bgr(data, path)
+        return mmcv.imfrombytes(data, backend=self.imdecode_backend)
+
     def transform(self, results: dict) -> dict:
         if 'flow_path' not in results:
             raise KeyError(
                 f'LoadFrameAndFlow: sample {results.get("img_path")} has no '
                 '"flow_path"; use VOSDataset (or set it for inference)')
-        frame = read_image(results['img_path'], self.backend_args,
-                           backend=self.imdecode_backend)
-        flow = read_image(results['flow_path'], self.backend_args,
-                          backend=self.imdecode_backend)
+        frame = self._read_bgr(results['img_path'])
+        flow = self._read_bgr(results['flow_path'])
         if frame.shape != flow.shape:
             raise ValueError(
                 f'frame {results["img_path"]} is {frame.shape[1]}x'

@@ -1,6 +1,5 @@
 """Photometric distortion drawn independently for the frame and the flow."""
 import numpy as np
-
 from mmseg.datasets.transforms import PhotoMetricDistortion
 from mmseg.registry import TRANSFORMS
 

@@ -1,20 +1,29 @@
-"""Copy-paste composite videos (hfan/datasets/composite.py) and their tool."""
+"""Copy-paste composite videos (hfan/preparation/composite.py) and the
+make_composite_videos.py command."""
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from hfan.datasets.composite import (CompositeConfig, Motion, compose,
-                                     cut_object, list_source_frames,
-                                     render_composite)
-from hfan.datasets.prepare import (FrameSpec, VideoJob, WriteOptions,
-                                   process_video)
-from hfan.datasets.synthetic import encode_jpeg
+from hfan.cli import make_composite_videos
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow
-
-from testkit import load_tool
+from hfan.preparation.composite import (
+    CompositeConfig,
+    Motion,
+    compose,
+    cut_object,
+    list_source_frames,
+    render_composite,
+)
+from hfan.preparation.synthetic import encode_jpeg
+from hfan.preparation.two_seg import (
+    FrameSpec,
+    VideoJob,
+    WriteOptions,
+    process_video,
+)
 
 H, W = 96, 128
 # the object of every source frame: rows 30..59, cols 40..79 (30 x 40)
@@ -127,12 +136,15 @@ def test_random_composites_are_reproducible_and_in_frame(sources):
 
 
 def run_tool(*args):
-    load_tool('make_composite_videos').main([str(a) for a in args] + ['--no-progress'])
+    return make_composite_videos.main([str(a) for a in args] +
+                                      ['--no-progress'])
 
 
-def test_tool_writes_resumes_and_names_bad_sources(sources, tmp_path):
+def test_tool_writes_resumes_and_names_bad_sources(sources, tmp_path,
+                                                   capsys):
     out = tmp_path / 'CMP'
-    run_tool(sources, out, '--splits', 'train:2', 'val:1', '--frames', '3')
+    assert run_tool(sources, out, '--splits', 'train:2', 'val:1',
+                    '--frames', '3') == 0
     files = sorted(str(p.relative_to(out)) for p in out.rglob('*')
                    if p.is_file())
     assert files == sorted(
@@ -145,9 +157,10 @@ def test_tool_writes_resumes_and_names_bad_sources(sources, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in out.rglob('*')} == stamps
     # bad sources: a frame without its mask, a missing split
     (sources / 'mask/train/beta_00001.png').unlink()
-    with pytest.raises(SystemExit) as e:
-        run_tool(sources, tmp_path / 'x', '--splits', 'train:1')
-    assert str(sources / 'mask/train/beta_00001.png') in str(e.value)
-    with pytest.raises(SystemExit) as e:
-        run_tool(sources, tmp_path / 'x', '--source-split', 'nope')
-    assert str(Path(sources) / 'frame' / 'nope') in str(e.value)
+    capsys.readouterr()
+    assert run_tool(sources, tmp_path / 'x', '--splits', 'train:1') == 1
+    err = capsys.readouterr().err
+    assert err.startswith('make_composite_videos.py: error: missing mask')
+    assert str(sources / 'mask/train/beta_00001.png') in err
+    assert run_tool(sources, tmp_path / 'x', '--source-split', 'nope') == 1
+    assert str(Path(sources) / 'frame' / 'nope') in capsys.readouterr().err

@@ -29,7 +29,7 @@ import io
 import math
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Callable, List, Tuple
+from typing import Callable, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -37,8 +37,9 @@ from PIL import Image
 
 from hfan.io.video import save_video
 from hfan.utils.atomic_io import atomic_write_bytes
-from .prepare import (FrameSpec, VideoJob, WriteOptions, decode_image,
-                      process_video)
+
+from .sources import decode_frame
+from .two_seg import FrameSpec, VideoJob, WriteOptions, process_video
 
 #: side of the square canvas on which object shapes and textures are drawn
 _CANVAS = 128
@@ -513,11 +514,28 @@ def make_synthetic_video(task: SyntheticTask, estimator: Callable) -> int:
     if task.mp4:
         path = osp.join(root, 'preview', task.split, name + '.mp4')
         if not osp.exists(path):
-            save_video((_outline(decode_image(j, name), m)
+            save_video((_outline(decode_frame(j, name), m)
                         for j, m in zip(jpegs, video.masks)), path,
                        task.fps)
             written += 1
     return written
+
+
+def write_davis_image_sets(out_root: str,
+                           splits: Sequence[Tuple[str, int]]) -> None:
+    """Write ``OUT/ImageSets/2016/<split>.txt`` (the video names, one a
+    line) for the ``(split, count)`` pairs of a ``'davis'`` layout run; a
+    list that already holds the same text is left alone."""
+    for split, n in splits:
+        path = osp.join(out_root, 'ImageSets', '2016', f'{split}.txt')
+        text = ''.join(video_name(split, i) + '\n' for i in range(n))
+        if not (osp.exists(path) and _read_text(path) == text):
+            atomic_write_bytes(path, text.encode())
+
+
+def _read_text(path: str) -> str:
+    with open(path) as f:
+        return f.read()
 
 
 def palette_png(labels: np.ndarray) -> bytes:

@@ -1,6 +1,6 @@
-"""Synthetic videos: determinism, exact masks, the written layouts."""
+"""Synthetic videos (hfan/preparation/synthetic.py): determinism, exact
+masks, the written layouts."""
 import os
-import sys
 from pathlib import Path
 
 import cv2
@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hfan.datasets.synthetic import (SyntheticConfig, encode_jpeg,
-                                     render_video, video_seed)
+from hfan.cli import make_synthetic_videos
 from hfan.io import save_video
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / 'tools'))
-import make_synthetic_videos  # noqa: E402
+from hfan.preparation.synthetic import (
+    SyntheticConfig,
+    encode_jpeg,
+    render_video,
+    video_seed,
+)
 
 CFG = SyntheticConfig(height=48, width=64, num_frames=5)
 
@@ -59,7 +60,8 @@ def test_object_moves_relative_to_the_background():
 
 
 def run_tool(*args):
-    make_synthetic_videos.main([str(a) for a in args] + ['--no-progress'])
+    assert make_synthetic_videos.main([str(a) for a in args] +
+                                      ['--no-progress']) == 0
 
 
 def tree(root):

@@ -18,7 +18,7 @@ camera:
 - photometry: a per-video gain and offset, mild blur, JPEG compression.
 
 Flow is computed afterwards on the decoded JPEGs by the same estimator as
-for real data (:func:`hfan.datasets.prepare.process_video`), so the model
+for real data (:func:`hfan.preparation.two_seg.process_video`), so the model
 sees the estimator's errors, not ideal motion. Everything is drawn from
 ``numpy.random.default_rng(seed)``: a seed gives the same video on every run.
 
@@ -35,10 +35,16 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .prepare import (FRAME_DIR, MASK_DIR, FrameSpec, PrepareError, VideoJob,
-                      WriteOptions, decode_image, process_video, read_file,
-                      read_binary_mask)
+from .sources import PrepareError, decode_frame, read_binary_mask, read_file
 from .synthetic import SyntheticVideo, _unit, encode_jpeg
+from .two_seg import (
+    FRAME_DIR,
+    MASK_DIR,
+    FrameSpec,
+    VideoJob,
+    WriteOptions,
+    process_video,
+)
 
 
 @dataclass(frozen=True)
@@ -243,9 +249,9 @@ def render_composite(seed: int, videos: Dict[str, List[SourceFrame]],
     names = sorted(videos)
     bg_video = names[rng.integers(len(names))]
     bg = videos[bg_video][rng.integers(len(videos[bg_video]))]
-    background = decode_image(read_file(bg.image), bg.image)
+    background = decode_frame(read_file(bg.image), bg.image)
     obj_frame, obj_mask = _pick_object(rng, videos, bg_video, cfg)
-    obj_image = decode_image(read_file(obj_frame.image), obj_frame.image)
+    obj_image = decode_frame(read_file(obj_frame.image), obj_frame.image)
     if obj_image.shape[:2] != obj_mask.shape:
         raise PrepareError(f'the mask {obj_frame.mask} does not match the '
                            f'size of its frame {obj_frame.image}')

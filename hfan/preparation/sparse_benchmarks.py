@@ -2,7 +2,7 @@
 FBMS-59 (test set) and YouTube-Objects.
 
 These benchmarks annotate a few frames of each video. The preparation writes
-the annotated frames into the 2SEG layout of :mod:`hfan.datasets.prepare`
+the annotated frames into the 2SEG layout of :mod:`hfan.preparation.two_seg`
 (frame, colour-coded flow to the next frame of the *full* video, a mask at
 the frame's size) and, beside it, the ground truth at its own resolution,
 which is what the evaluator scores against::
@@ -15,33 +15,45 @@ which is what the evaluator scores against::
 ``<00000>`` is the frame number of the source file, zero-padded to 5 digits,
 so a prediction of ``infer.py`` (``<out>-DAVIS-16/<video>/<00000>.png``)
 pairs with its GT by name. Frames without annotation take part only as flow
-targets, as in :func:`hfan.datasets.prepare.youtube_jobs`.
+targets, as in :func:`hfan.preparation.youtube.youtube_jobs`.
 
 Every problem with the input (a folder, frame or annotation missing or
 unreadable, an annotation without its frame) is a
-:class:`~hfan.datasets.prepare.PrepareError` naming the path, raised while
+:class:`~hfan.preparation.sources.PrepareError` naming the path, raised while
 the videos are listed, before any work, or when the file is read. Writes are
 atomic and a rerun only writes what is missing.
 """
+import io
 import os
 import os.path as osp
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
-from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
-                                   WriteOptions, atomic_write_image,
-                                   flow_spec_from_args, image_size,
-                                   list_frames, process_video,
-                                   read_binary_mask, read_file, run_jobs,
-                                   video_done)
-from hfan.utils.atomic_io import remove_stale_tmp
+from hfan.evaluation.classes import class_of
 from hfan.utils.image_io import ImageDecodeError, check_image_bytes
+
+from .convert import ConvertStats, convert_videos
+from .sources import (
+    PrepareError,
+    frame_size,
+    list_frames,
+    read_binary_mask,
+    read_file,
+)
+from .two_seg import (
+    FrameSpec,
+    VideoJob,
+    WriteOptions,
+    atomic_write_image,
+    process_video,
+    video_done,
+)
 
 #: output folder of the ground truth at its own resolution
 GT_DIR = 'gt'
@@ -112,8 +124,6 @@ def read_fbms_gt(path: str) -> np.ndarray:
     other colour foreground. All objects are merged (U-VOS scores one
     primary foreground).
     """
-    from PIL import Image, UnidentifiedImageError
-    import io
     data = read_file(path)
     try:
         with Image.open(io.BytesIO(data)) as im:
@@ -248,7 +258,8 @@ def youtube_objects_release_videos(
     """YouTube-Objects in its release tree: one video per annotated shot.
 
     The segmentation masks (Jain and Grauman's, the ones U-VOS papers score
-    against) sit in ``ROOT/<class>/data/<NNNN>/shots/<NNN>/labels/<NNNNN>.jpg``;
+    against) sit in
+    ``ROOT/<class>/data/<NNNN>/shots/<NNN>/labels/<NNNNN>.jpg``;
     the shot's frames ``frame<NNNN>.jpg`` (same number as their mask) in
     ``images/`` beside ``labels/`` (the package with the frames included),
     or, given ``frames_root``, in ``FRAMES_ROOT/<class>/data/<NNNN>/shots/
@@ -388,7 +399,7 @@ def sparse_video_done(video: SparseVideo, opts: WriteOptions) -> bool:
 def process_sparse_video(video: SparseVideo, estimator: Callable,
                          opts: WriteOptions) -> int:
     """Write one video's GT (own size), then its annotated frames, flows and
-    frame-size masks (:func:`hfan.datasets.prepare.process_video`).
+    frame-size masks (:func:`hfan.preparation.two_seg.process_video`).
     Returns the number of files written; only missing files are written."""
     written = 0
     for frame_id, src in video.gt.items():
@@ -408,7 +419,7 @@ def process_sparse_video(video: SparseVideo, estimator: Callable,
         if gt is None:  # written atomically above, so only if damaged since
             raise PrepareError(f'cannot read {written_gt}: delete it and '
                                'run again')
-        h, w = image_size(spec.jpeg(), spec.source)
+        h, w = frame_size(spec.jpeg(), spec.source)
         if gt.shape != (h, w):
             # the 2SEG mask follows the frame; the GT keeps its own size
             gt = cv2.resize(gt, (w, h), interpolation=cv2.INTER_NEAREST)
@@ -416,98 +427,20 @@ def process_sparse_video(video: SparseVideo, estimator: Callable,
     return written + process_video(video.job, estimator, opts)
 
 
-def _process_in_worker(video: SparseVideo, estimator: Callable,
-                       opts: WriteOptions) -> int:
-    return process_sparse_video(video, estimator, opts)
-
-
-def convert_sparse(videos: Sequence[SparseVideo],
-                   opts: WriteOptions,
-                   *,
-                   flow: str = 'dis',
-                   flow_kwargs: Optional[dict] = None,
-                   workers: int = 1,
-                   progress: bool = True,
-                   desc: str = 'videos') -> dict:
-    """Write ``videos`` under ``opts.out_root``; complete videos are skipped
-    without being read. Returns ``{'videos', 'skipped', 'files',
-    'annotated'}`` (annotated: frames with GT over all videos)."""
-    todo = [v for v in videos if not sparse_video_done(v, opts)]
-    os.makedirs(opts.out_root, exist_ok=True)
-    remove_stale_tmp(opts.out_root)
-    try:
-        written = run_jobs(partial(_process_in_worker, opts=opts), todo,
-                           flow=flow, flow_kwargs=flow_kwargs,
-                           workers=workers, desc=desc, progress=progress)
-    finally:
-        remove_stale_tmp(opts.out_root)
-    return {'videos': len(videos), 'skipped': len(videos) - len(todo),
-            'files': sum(written),
-            'annotated': sum(len(v.gt) for v in videos)}
-
-
-def prepare_sparse_from_args(args, make_videos: Callable[[], Sequence[
-        SparseVideo]], desc: str) -> dict:
-    """The main of the sparse preparation tools (the options of
-    :func:`hfan.datasets.prepare.add_flow_args` and ``add_output_args``,
-    ``--out``, ``--no-progress``). Unusable input exits with ``error:
-    <message naming the file>``."""
-    try:
-        flow, flow_kwargs = flow_spec_from_args(args)
-        videos = make_videos()
-        stats = convert_sparse(
-            videos,
-            WriteOptions(args.out, args.save_raw_flow, args.jpeg_quality),
-            flow=flow, flow_kwargs=flow_kwargs, workers=args.workers,
-            progress=not args.no_progress, desc=desc)
-    except PrepareError as e:
-        sys.exit(f'error: {e}')
-    except OSError as e:  # e.g. the output root is under a file
-        sys.exit(f'error: cannot write under {args.out}: {e}')
-    print(f"{stats['videos']} videos ({stats['skipped']} already complete), "
-          f"{stats['annotated']} annotated frames, {stats['files']} files "
-          f"written under {args.out}; ground truth in "
-          f"{osp.join(args.out, GT_DIR)}", file=sys.stderr)
-    return stats
-
-
-def build_parser(description: str, root_help: str):
-    """The command line shared by the three preparation tools."""
-    import argparse
-
-    from hfan.datasets.prepare import add_flow_args, add_output_args
-    parser = argparse.ArgumentParser(
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('root', help=root_help)
-    parser.add_argument('out', help='output root (2SEG layout + gt/)')
-    parser.add_argument('--split', default='val',
-                        help="output split folder (default: val, infer.py's "
-                        'default --split)')
-    parser.add_argument('--videos', default=None, metavar='A,B',
-                        help='prepare only these videos (default: all)')
-    parser.add_argument('--no-progress', action='store_true',
-                        help='no progress bar')
-    add_flow_args(parser)
-    add_output_args(parser)
-    return parser
-
-
-def video_list(text: Optional[str]) -> Optional[List[str]]:
-    """``--videos a,b`` -> ``['a', 'b']`` (None stays None)."""
-    if text is None:
-        return None
-    names = [n.strip() for n in re.split(r'[,\s]+', text) if n.strip()]
-    if not names:
-        raise PrepareError(f'no video names in --videos {text!r}')
-    return names
+def write_sparse_videos(videos: Sequence[SparseVideo], opts: WriteOptions,
+                        **run) -> ConvertStats:
+    """Write ``videos`` under ``opts.out_root`` through the convert loop
+    (:func:`hfan.preparation.convert.convert_videos`, whose keyword options
+    ``run`` takes); complete videos are skipped without being read."""
+    return convert_videos(videos, partial(process_sparse_video, opts=opts),
+                          partial(sparse_video_done, opts=opts),
+                          opts.out_root, **run)
 
 
 def split_classes(names: Sequence[str]) -> Tuple[Dict[str, List[str]],
                                                  List[str]]:
     """Group YouTube-Objects video names by class (name up to its trailing
     digits); returns ``({class: videos}, names of no known class)``."""
-    from hfan.evaluation.classes import class_of
     groups: Dict[str, List[str]] = {}
     unknown = []
     for name in names:
@@ -517,3 +450,71 @@ def split_classes(names: Sequence[str]) -> Tuple[Dict[str, List[str]],
         else:
             unknown.append(name)
     return groups, unknown
+
+
+@dataclass
+class YouTubeObjectsVideos:
+    """The videos of a YouTube-Objects download
+    (:func:`youtube_objects_videos`).
+
+    Attributes:
+        videos: the videos to prepare.
+        release: whether ``root`` is the release tree (one video per
+            annotated shot) rather than the per-video layout.
+        classes: ``{class: [video names]}``; release tree: the class
+            folders, per-video layout: the known classes only.
+        unknown: release tree: class folders not among the ten classes;
+            per-video layout: videos of no known class.
+    """
+    videos: List[SparseVideo]
+    release: bool
+    classes: Dict[str, List[str]]
+    unknown: List[str]
+
+    def class_map(self) -> Dict[str, str]:
+        """``{video: class}`` in video order, for the videos of a class in
+        :attr:`classes` (what ``eval_vos.py --classes`` reads)."""
+        cls = {v: c for c, names in self.classes.items() for v in names}
+        return {v.name: cls[v.name] for v in self.videos if v.name in cls}
+
+
+def youtube_objects_videos(root: str,
+                           split: str = 'val',
+                           videos: Optional[Sequence[str]] = None,
+                           frames_root: Optional[str] = None
+                           ) -> YouTubeObjectsVideos:
+    """YouTube-Objects in either layout, detected: the release tree
+    (:func:`youtube_objects_release_videos`) or the per-video layout of
+    U-VOS code releases (:func:`per_video_folder_videos`).
+
+    Raises:
+        PrepareError: ``root`` is in neither layout (the message says what
+            either would hold, or that the tree is one level down), or
+            ``frames_root`` is given for the per-video layout.
+    """
+    if not osp.isdir(root):
+        raise PrepareError(f'folder not found: {root}')
+    if is_youtube_objects_release(root):
+        found = youtube_objects_release_videos(root, split, videos,
+                                               frames_root)
+        groups: Dict[str, List[str]] = {}
+        for v in found:  # <class>-<NNNN>-<NNN>: the class folder is first
+            groups.setdefault(v.name.split('-', 1)[0], []).append(v.name)
+        unknown = sorted(set(groups) - set(YOUTUBE_OBJECTS_CLASSES))
+        return YouTubeObjectsVideos(found, True, groups, unknown)
+    if frames_root:
+        raise PrepareError(
+            f'--frames-root is for the release tree, but {root} has no '
+            '<class>/data/ folder (aeroplane/data/, bird/data/, ...)')
+    if not osp.isdir(osp.join(root, 'Annotations')):
+        nested = osp.join(root, 'youtube_masks')
+        if is_youtube_objects_release(nested):
+            raise PrepareError(f'{root} holds the release tree one '
+                               f'level down: pass {nested}')
+        raise PrepareError(
+            f'{root} is in neither YouTube-Objects layout: expected '
+            '<class>/data/<NNNN>/shots/<NNN>/labels/ (the release tree) or '
+            'JPEGImages/ and Annotations/ (the per-video layout)')
+    found = per_video_folder_videos(root, split, videos)
+    groups, unknown = split_classes([v.name for v in found])
+    return YouTubeObjectsVideos(found, False, groups, unknown)

@@ -1,8 +1,9 @@
 """Preparation of Long-Videos, FBMS-59 and YouTube-Objects from small
-generated trees in their download layouts (tools/prepare_long_videos.py,
-tools/prepare_fbms.py, tools/prepare_youtube_objects.py), and their scoring
+generated trees in their download layouts
+(hfan/preparation/sparse_benchmarks.py; prepare_long_videos.py,
+prepare_fbms.py, prepare_youtube_objects.py), and their scoring
 with ``--protocol annotated`` / ``--class-mean``."""
-import importlib.util
+import importlib
 import json
 import os
 from pathlib import Path
@@ -12,23 +13,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hfan.datasets.prepare import PrepareError
-from hfan.datasets.sparse_benchmarks import (
-    fbms_videos, frame_number, per_video_folder_videos, read_fbms_gt,
-    youtube_objects_release_videos)
-from hfan.evaluation.cli import main_vos
+from hfan.cli.eval_vos import main as main_vos
+from hfan.preparation.sources import PrepareError
+from hfan.preparation.sparse_benchmarks import (
+    fbms_videos,
+    frame_number,
+    per_video_folder_videos,
+    read_fbms_gt,
+    youtube_objects_release_videos,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 H, W = 32, 48
 FLOW = ['--flow', 'dis', '--dis-preset', 'ultrafast', '--no-progress']
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, REPO / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    """The ``main`` of the command ``hfan.cli.<name>``."""
+    return importlib.import_module(f'hfan.cli.{name}').main
 
 
 def frame(t):
@@ -125,7 +126,7 @@ def test_long_videos_layout_resume_and_scoring(long_videos, tmp_path,
     assert res['J_mean'] == 1.0 and res['num_frames_evaluated'] == 4
 
 
-def test_long_videos_errors_name_the_file(long_videos, tmp_path):
+def test_long_videos_errors_name_the_file(long_videos, tmp_path, capsys):
     stray = long_videos / 'Annotations' / 'rat' / '00009.png'
     palette_png(stray, two_objects())
     with pytest.raises(PrepareError, match='annotation without a frame.*'
@@ -135,10 +136,10 @@ def test_long_videos_errors_name_the_file(long_videos, tmp_path):
     bad = long_videos / 'Annotations' / 'rat' / '00005.png'
     bad.write_text('not an image')
     main = load_tool('prepare_long_videos')
-    with pytest.raises(SystemExit) as exc:
-        main([str(long_videos), str(tmp_path / 'out')] + FLOW)
-    assert str(bad) in str(exc.value.code) and 'not an image' in \
-        str(exc.value.code)
+    assert main([str(long_videos), str(tmp_path / 'out')] + FLOW) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('prepare_long_videos.py: error: ')
+    assert str(bad) in err and 'not an image' in err
     # nothing half-written: no temporary files, and no GT for the bad file
     assert not any('.tmp' in f for f in tree_files(tmp_path / 'out'))
     assert not (tmp_path / 'out' / 'gt' / 'rat' / '00005.png').exists()
@@ -148,9 +149,11 @@ def test_long_videos_errors_name_the_file(long_videos, tmp_path):
     bad.unlink()
     palette_png(bad, two_objects())
     (tmp_path / 'afile').write_text('x')
-    with pytest.raises(SystemExit) as exc:
-        main([str(long_videos), str(tmp_path / 'afile' / 'out')] + FLOW)
-    assert str(tmp_path / 'afile') in str(exc.value.code)
+    assert main([str(long_videos), str(tmp_path / 'afile' / 'out')] +
+                FLOW) == 1
+    err = capsys.readouterr().err
+    assert 'error: cannot write under' in err and str(tmp_path / 'afile') \
+        in err
     assert (tmp_path / 'afile').read_text() == 'x'
     with pytest.raises(PrepareError, match='not found.*zebra'):
         per_video_folder_videos(str(long_videos), videos=['zebra'])
@@ -423,7 +426,7 @@ def test_youtube_objects_frames_downloaded_apart(yto_release, tmp_path):
 
 
 def test_youtube_objects_release_errors_name_the_file(yto_release,
-                                                      tmp_path):
+                                                      tmp_path, capsys):
     labels = yto_release / 'cat' / 'data' / '0002' / 'shots' / '001' / \
         'labels'
     stray = labels / '00007.jpg'
@@ -435,18 +438,16 @@ def test_youtube_objects_release_errors_name_the_file(yto_release,
     bad = labels / '00003.jpg'
     bad.write_text('not an image')
     main = load_tool('prepare_youtube_objects')
-    with pytest.raises(SystemExit) as exc:
-        main([str(yto_release), str(tmp_path / 'out')] + FLOW)
-    assert str(bad) in str(exc.value.code)
+    assert main([str(yto_release), str(tmp_path / 'out')] + FLOW) == 1
+    assert str(bad) in capsys.readouterr().err
     assert not (tmp_path / 'out' / 'gt' / 'cat-0002-001' /
                 '00003.png').exists()
     # neither layout: the message says what either would hold
     (tmp_path / 'empty').mkdir()
-    with pytest.raises(SystemExit) as exc:
-        main([str(tmp_path / 'empty'), str(tmp_path / 'out2')] + FLOW)
-    assert 'neither YouTube-Objects layout' in str(exc.value.code)
-    assert 'labels/' in str(exc.value.code)
+    assert main([str(tmp_path / 'empty'), str(tmp_path / 'out2')] +
+                FLOW) == 1
+    err = capsys.readouterr().err
+    assert 'neither YouTube-Objects layout' in err and 'labels/' in err
     # the folder above the tree: the message names the tree's folder
-    with pytest.raises(SystemExit) as exc:
-        main([str(tmp_path), str(tmp_path / 'out2')] + FLOW)
-    assert f'pass {yto_release}' in str(exc.value.code)
+    assert main([str(tmp_path), str(tmp_path / 'out2')] + FLOW) == 1
+    assert f'pass {yto_release}' in capsys.readouterr().err
