@@ -20,21 +20,28 @@ published data was (:func:`hfan.flow.flow_to_bgr`).
 import copy
 import os
 import warnings
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Optional,
-                    Sequence, Tuple, Union)
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
+from mmseg.models.utils import resize
 from torch import Tensor
 
-from mmseg.models.utils import resize
-from mmseg.registry import MODELS
-
 from .config import load_config
+from .model import build_model
 
 #: Pipeline steps that read files; in memory the arrays are given instead.
 _FILE_LOADING = frozenset({
@@ -312,22 +319,11 @@ class VideoSegmenter:
         self.backend = backend
         self.cpu_bf16 = resolve_cpu_bf16(cpu_bf16, self.device, backend)
 
-        init_default_scope(cfg.get('default_scope', 'mmseg'))
-        model_cfg = copy.deepcopy(cfg.model)
-        model_cfg.pretrained = None
-        model = MODELS.build(model_cfg)
-        # One process: SyncBN is plain BN at eval, and plain BN runs on any
-        # device.
-        model = revert_sync_batchnorm(model)
-        if checkpoint is not None:
-            from hfan.models.checkpoint import load_hfan_checkpoint
-            load_hfan_checkpoint(model, checkpoint, strict=True,
-                                 trust=trust_checkpoint)
-        else:
+        self.model = build_model(cfg, checkpoint, device=self.device,
+                                 trust_checkpoint=trust_checkpoint)
+        if checkpoint is None:
             warnings.warn('VideoSegmenter: no checkpoint, the model keeps '
                           'random weights')
-        self.model = model.to(self.device).eval()
-        self.model.cfg = cfg
         if backend == 'onnxruntime':
             self.model.logits_runtime = _onnxruntime_logits(
                 self.model, onnx_file, self.device,

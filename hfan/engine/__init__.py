@@ -1,5 +1,6 @@
-"""Training-time pieces: atomic checkpoint writes and a finite-loss check."""
+"""Runner pieces: atomic checkpoint writes, a finite-loss check, and the
+hook that writes test predictions as mask files."""
 from .atomic_backend import AtomicLocalBackend
-from .hooks import CheckFiniteLossHook
+from .hooks import CheckFiniteLossHook, WriteMasksHook
 
-__all__ = ['AtomicLocalBackend', 'CheckFiniteLossHook']
+__all__ = ['AtomicLocalBackend', 'CheckFiniteLossHook', 'WriteMasksHook']

@@ -1,8 +1,8 @@
-"""Training hooks: stop on a non-finite loss with advice."""
+"""Runner hooks: stop training on a non-finite loss with advice; write the
+test predictions as mask files."""
 import math
 
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
 
 
@@ -30,7 +30,7 @@ class CheckFiniteLossHook(Hook):
         loss = outputs.get('loss')
         if loss is None:
             return
-        value = float(loss.detach()) if hasattr(loss, "detach") else float(loss)
+        value = float(loss.detach() if hasattr(loss, 'detach') else loss)
         if not math.isfinite(value):
             parts = ', '.join(f'{k}={float(v):.4g}' for k, v in outputs.items()
                               if k.startswith('loss') or 'loss' in k)
@@ -41,3 +41,36 @@ class CheckFiniteLossHook(Hook):
                 'data (masks must be 0/1 or 0/255, flow images valid), or '
                 'train without --amp; resume from the last good checkpoint '
                 'with --resume.')
+
+
+@HOOKS.register_module()
+class WriteMasksHook(Hook):
+    """Write each test prediction as ``infer.py`` does, for offline
+    evaluation (``tools/eval_vos.py``).
+
+    A prediction of frame ``<video>_<frame>`` (its flat file name) is
+    written as ``OUT/<video>_<frame>.png`` (palette) and
+    ``OUT-DAVIS-16/<video>/<frame>.png`` (0/255) by a
+    :class:`~hfan.io.FrameWriter` (two writer threads).
+
+    Args:
+        out_dir (str): ``OUT`` above.
+    """
+
+    def __init__(self, out_dir: str):
+        # hfan.io is imported here, not at the top: `import hfan` (which
+        # registers this hook) stays light.
+        from hfan.io import FrameWriter
+        self.writer = FrameWriter(out_dir, save_prob=False, workers=2)
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None):
+        from hfan.evaluation.io import split_flat_name
+        for sample in outputs or []:
+            video, frame = split_flat_name(sample.img_path)
+            # (1, H, W) class map -> (H, W)
+            mask = sample.pred_sem_seg.data.squeeze(0).cpu().numpy()
+            self.writer.write(video, frame, mask)
+
+    def after_test(self, runner):
+        self.writer.close()

@@ -9,6 +9,7 @@ converter's key names).
 import argparse
 import importlib.util
 import logging
+import os
 import os.path as osp
 import re
 import warnings
@@ -17,16 +18,28 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from testkit import ROOT, load_tool, make_batch, tiny_model_cfg
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+from testkit import ROOT, load_tool, make_batch, tiny_model_cfg
 
 import hfan  # noqa: F401
 from hfan.apis import load_config
-from hfan.models.checkpoint import (CheckpointMismatchError,
-                                    UntrustedCheckpointError, convert_to_hfan,
-                                    detect_layout, load_hfan_checkpoint,
-                                    mit_original_to_mmseg, read_checkpoint)
-from mmseg.registry import MODELS
+from hfan.models.checkpoint import (
+    DATASET_META,
+    CheckpointConversionError,
+    CheckpointMismatchError,
+    UntrustedCheckpointError,
+    check_output_path,
+    convert_to_hfan,
+    detect_layout,
+    load_hfan_checkpoint,
+    mit_original_to_mmseg,
+    output_meta,
+    read_checkpoint,
+    read_source,
+    save_weights,
+    to_float16,
+)
 
 init_default_scope('mmseg')
 SMALL_REFINE = osp.join(ROOT,
@@ -368,7 +381,6 @@ def _tool():
 
 def test_tool_init_model_and_load_checkpoint_agree(tmp_path, capsys):
     from mmengine.runner import load_checkpoint
-
     from mmseg.apis import init_model
     source = make_tensors(published_rows('hfan', B1, embed=256), seed=4)
     src = str(tmp_path / 'HFAN-s-converted.pth')
@@ -443,6 +455,108 @@ def test_tool_refuses_mismatched_config(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "select_method='fam'" in err and 'MiT-b0' in err
     assert not osp.exists(tmp_path / 'x.pth')
+
+
+# ---------------------------------------------------------------------------
+# The converter's steps (hfan.models.checkpoint.conversion)
+# ---------------------------------------------------------------------------
+def test_output_meta_is_plain_and_keeps_the_source_classes(tmp_path):
+    source = make_tensors(published_rows('fat', B0, embed=32), zeros=True)
+    checkpoint = dict(meta=published_meta('fat'), state_dict=source)
+    layout = detect_layout(source)
+    meta = output_meta(checkpoint, layout, '/weights/FAT-converted.pth')
+    assert meta == dict(
+        converted_from='FAT-converted.pth', source_layout='hfan_published',
+        hfan_layout='hfan', select_method='fat', mit_arch='b0', embed_dim=32,
+        dataset_meta=dict(classes=('Background', 'Foreground'),
+                          palette=[[0, 0, 0], [255, 0, 0]]),
+        source_config=published_meta('fat')['config'])
+    # what weights-only loading accepts, with no allowlist
+    path = str(tmp_path / 'meta.pth')
+    save_weights(path, {'w': torch.zeros(1)}, meta)
+    loaded = torch.load(path, map_location='cpu', weights_only=True)
+    assert loaded['meta'] == meta and list(loaded) == ['meta', 'state_dict']
+    # a numpy scalar in the source's own dataset_meta becomes a Python value
+    odd = dict(meta=dict(dataset_meta=dict(classes=['bg', np.str_('fg')],
+                                           palette=[[np.int64(1), 2, 3]])))
+    meta = output_meta(odd, layout, 'x.pth')
+    assert meta['dataset_meta'] == dict(classes=('bg', 'fg'),
+                                        palette=[[1, 2, 3]])
+    assert type(meta['dataset_meta']['palette'][0][0]) is int
+    # nothing about classes in the source: background / foreground
+    bare = output_meta(source, layout, 'x.pth')
+    assert bare['dataset_meta'] == dict(
+        classes=DATASET_META['classes'], palette=DATASET_META['palette'])
+    assert 'source_config' not in bare
+
+
+def test_output_meta_of_a_bare_mit():
+    raw = make_tensors(mit_rows(**B0, head=True), zeros=True)
+    layout = detect_layout(raw)
+    meta = output_meta(raw, layout, 'mit_b0.pth')
+    assert meta['hfan_layout'] == 'mit_mmseg'
+    assert meta['source_layout'] == 'mit_original'
+    assert meta['mit_arch'] == 'b0'
+
+
+def test_output_path_may_not_be_the_source_or_a_folder(tmp_path):
+    src = tmp_path / 'a.pth'
+    src.write_bytes(b'x')
+    (tmp_path / 'hard.pth').hardlink_to(src)
+    (tmp_path / 'soft.pth').symlink_to(src)
+    for dst in (src, tmp_path / 'hard.pth', tmp_path / 'soft.pth',
+                tmp_path / '.' / 'a.pth'):
+        with pytest.raises(CheckpointConversionError, match='overwrite'):
+            check_output_path(str(src), str(dst))
+    with pytest.raises(CheckpointConversionError,
+                       match='is a folder.*' + re.escape(str(tmp_path /
+                                                             'a.pth'))):
+        check_output_path(str(src), str(tmp_path))
+    check_output_path(str(src), str(tmp_path / 'b.pth'))
+
+
+def test_read_source_refuses_what_is_no_hfan_model(tmp_path):
+    path = str(tmp_path / 'x.pth')
+    torch.save([torch.zeros(1)], path)
+    with pytest.raises(CheckpointConversionError, match='holds a list'):
+        read_source(path)
+    torch.save(dict(meta=dict(iter=3)), path)
+    with pytest.raises(CheckpointConversionError,
+                       match='not a model checkpoint'):
+        read_source(path)
+    torch.save(dict(state_dict={'fc.weight': torch.zeros(2, 2)}), path)
+    with pytest.raises(CheckpointConversionError,
+                       match='not an HFAN checkpoint.*fc.weight'):
+        read_source(path)
+    source = make_tensors(published_rows('fam', B0, embed=32), zeros=True)
+    torch.save(dict(state_dict=source), path)
+    checkpoint, state_dict, layout = read_source(path)
+    assert list(state_dict) == list(source)
+    assert (layout.kind, layout.select_method) == ('hfan_published', 'fam')
+
+
+def test_float16_keeps_integer_tensors():
+    state = dict(w=torch.ones(2), n=torch.tensor(7))
+    half = to_float16(state)
+    assert half['w'].dtype == torch.float16 and half['n'].dtype == torch.int64
+    assert state['w'].dtype == torch.float32  # the input is not changed
+
+
+def test_save_weights_is_all_or_nothing(tmp_path, monkeypatch):
+    path = tmp_path / 'out.pth'
+    save_weights(str(path), {'w': torch.ones(1)}, {})
+    before = path.read_bytes()
+
+    def broken_save(obj, f):
+        with open(f, 'wb') as out:
+            out.write(b'half')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, 'save', broken_save)
+    with pytest.raises(KeyboardInterrupt):
+        save_weights(str(path), {'w': torch.zeros(1)}, {})
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ['out.pth']
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""tools/test.py: J/F of a checkpoint on the config's test set (CPU)."""
+"""tools/test.py: J/F of a checkpoint on the config's test set (CPU),
+through the command and through what it calls (hfan.apis.testing)."""
 import json
 import math
 import os
@@ -8,12 +9,23 @@ import subprocess
 import cv2
 import numpy as np
 import pytest
-from testkit import (NAMES, ROOT, SIZE, archive_path, load_tool, run_infer,
-                     save_tiny_checkpoint, write_tiny_config)
+from testkit import (
+    NAMES,
+    ROOT,
+    SIZE,
+    archive_path,
+    load_tool,
+    run_infer,
+    save_tiny_checkpoint,
+    write_tiny_config,
+)
 
-from hfan.models.checkpoint import CheckpointMismatchError
+from hfan.apis import load_config
+from hfan.apis.testing import evaluate_checkpoint, prepare_test_config
+from hfan.cli.eval_vos import main as main_vos  # tools/eval_vos.py
+from hfan.cli.test import format_metrics
 from hfan.evaluation import METRIC_KEYS
-from hfan.evaluation.cli import main_vos  # what tools/eval_vos.py runs
+from hfan.models.checkpoint import CheckpointMismatchError
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -22,21 +34,26 @@ test_tool = load_tool('test')
 
 
 def run_test_tool(config, checkpoint, root, work_dir, *extra):
+    """tools/test.py's exit status."""
     return test_tool.main([
         config, checkpoint, '--work-dir',
         str(work_dir), '--cfg-options', f'davis_root={root}', *extra
     ])
 
 
-def test_test_tool_prints_j_and_f_and_writes_masks(tiny, vos_root, tmp_path,
-                                                   capsys):
+def evaluate(config, checkpoint, root, work_dir, out=None):
+    """What tools/test.py computes: the metrics of its test run."""
+    cfg = prepare_test_config(load_config(config, {'davis_root': root}),
+                              config_path=config, work_dir=str(work_dir))
+    return evaluate_checkpoint(cfg, checkpoint,
+                               out_dir=None if out is None else str(out))
+
+
+def test_test_tool_j_and_f_and_masks(tiny, vos_root, tmp_path):
     out = tmp_path / 'pred'
-    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--out',
-                            str(out))
+    metrics = evaluate(*tiny, vos_root, tmp_path / 'work', out=out)
     assert set(METRIC_KEYS) <= set(metrics)
     assert all(0.0 <= metrics[k] <= 1.0 for k in ('J_mean', 'F_mean'))
-    printed = capsys.readouterr().out
-    assert 'J_mean' in printed and 'F_mean' in printed
     # --out writes what infer.py writes, for the same checkpoint
     infer_out = tmp_path / 'infer'
     assert run_infer(tiny, vos_root, infer_out) == 0
@@ -64,12 +81,14 @@ def test_test_tool_prints_j_and_f_and_writes_masks(tiny, vos_root, tmp_path,
             assert metrics[key] == pytest.approx(offline[key], abs=1e-9), key
 
 
-def test_test_tool_aug_test(tiny, vos_root, tmp_path):
-    """--aug-test: the masks are infer.py --aug-test's on the same video."""
+def test_test_tool_aug_test(tiny, vos_root, tmp_path, capsys):
+    """--aug-test: the masks are infer.py --aug-test's on the same video;
+    the figures are printed on one line."""
     out = tmp_path / 'pred'
-    metrics = run_test_tool(*tiny, vos_root, tmp_path / 'work', '--aug-test',
-                            '--out', str(out))
-    assert set(METRIC_KEYS) <= set(metrics)
+    assert run_test_tool(*tiny, vos_root, tmp_path / 'work', '--aug-test',
+                         '--out', str(out)) == 0
+    printed = capsys.readouterr().out.strip().splitlines()[-1]
+    assert all(f'{key}: ' in printed for key in METRIC_KEYS)
     infer_out = tmp_path / 'infer'
     assert run_infer(tiny, vos_root, infer_out, '--aug-test') == 0
     for name in NAMES:
@@ -85,13 +104,18 @@ def test_test_tool_refuses_a_checkpoint_of_another_variant(
     config = write_tiny_config(tmp_path / 'tiny_fat.py', select_method='fat')
     other = save_tiny_checkpoint(config, tmp_path / 'fat.pth')
     with pytest.raises(CheckpointMismatchError, match='missing'):
-        run_test_tool(tiny[0], other, vos_root, tmp_path / 'work')
+        evaluate(tiny[0], other, vos_root, tmp_path / 'work')
 
+
+def test_format_metrics_shows_fractions_as_percent():
+    assert format_metrics({'J_mean': 0.5, 'vos/F_recall': 0.25,
+                           'frames': 7, 'seconds': 1.5}) == \
+        'J_mean: 50.0  vos/F_recall: 25.0  frames: 7  seconds: 1.5'
 
 
 def test_dist_test_two_cpu_processes(tiny, vos_root, tmp_path):
     """dist_test.sh: 2 processes on gloo, the same figures as one process."""
-    single = run_test_tool(*tiny, vos_root, tmp_path / 'work1')
+    single = evaluate(*tiny, vos_root, tmp_path / 'work1')
     out = tmp_path / 'pred'
     proc = subprocess.run(
         [
@@ -106,22 +130,5 @@ def test_dist_test_two_cpu_processes(tiny, vos_root, tmp_path):
         timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     printed = proc.stdout.strip().splitlines()[-1]
-    assert printed == test_tool.format_metrics(single)
+    assert printed == format_metrics(single)
     assert len(os.listdir(out)) == len(NAMES)  # both ranks wrote theirs
-
-
-def test_benchmark_model_and_end_to_end(tiny, vos_root, tmp_path, capsys):
-    benchmark = load_tool('benchmark')
-    report = tmp_path / 'bench.json'
-    result = benchmark.main([
-        tiny[0], '--checkpoint', tiny[1], '--shape', '64', '96', '--repeat',
-        '2', '--warmup', '1', '--device', 'cpu', '--end-to-end', '--input',
-        vos_root, '--max-frames', '3', '--json',
-        str(report)
-    ])
-    # the test pipeline resizes 96x64 to 120x80, then to a multiple of 32
-    assert result['model_input'] == [[96, 128]]
-    assert result['model_fps'] > 0 and result['e2e_frames'] == 3
-    row = capsys.readouterr().out.strip().splitlines()[-1]
-    assert row.startswith(f"| {result['date']} |") and '96x128' in row
-    assert json.loads(report.read_text())['model_fps'] == result['model_fps']

@@ -1,4 +1,5 @@
-"""Training: 2-process CPU launch, kill + resume, bad input."""
+"""tools/train.py: 2-process CPU launch, kill + resume, bad input. The
+setup it calls is tested in tests/test_apis/test_training.py."""
 import glob
 import os
 import os.path as osp
@@ -10,10 +11,11 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from mmengine.runner.checkpoint import get_torch_safe_globals
 from testkit import ROOT, load_tool, write_vos_split
 
-from mmengine.runner.checkpoint import get_torch_safe_globals
-
+from hfan.apis import load_config
+from hfan.apis.training import prepare_train_config
 from hfan.engine import CheckFiniteLossHook
 from hfan.utils.atomic_io import atomic_write_bytes
 
@@ -172,22 +174,27 @@ def test_amp_is_cuda_only_as_documented(tmp_path, data_root, monkeypatch,
     (exit 1, not a crash report, no checkpoint)."""
     train = load_tool('train')
     work = tmp_path / 'w'
-    argv = [osp.join(ROOT, 'tests/configs/hfan_tiny.py'), '--amp',
-            '--work-dir', str(work), '--cfg-options',
+    config = osp.join(ROOT, 'tests/configs/hfan_tiny.py')
+    argv = [config, '--amp', '--work-dir', str(work), '--cfg-options',
             f'synthetic_root={data_root}', *NO_VAL]
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert train.cli(argv) == 1
+    assert train.main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith('train.py: error: --amp')
     assert 'CUDA' in err[0]
     assert not glob.glob(str(work / '**' / '*.pth'), recursive=True)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    cfg = train.build_config(train.parse_args(argv))
+
+    def prepared(**options):
+        return prepare_train_config(load_config(config),
+                                    config_path=config,
+                                    work_dir=str(work), **options)
+
+    cfg = prepared(amp=True)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
     assert cfg.optim_wrapper.optimizer.type == 'AdamW'
-    without = train.build_config(train.parse_args(argv[:1] + argv[2:]))
-    assert without.optim_wrapper.type == 'OptimWrapper'
+    assert prepared().optim_wrapper.type == 'OptimWrapper'
 
 
 def test_finite_loss_hook_stops_on_nan():
@@ -268,21 +275,3 @@ def test_load_from_needs_no_imagenet_file(data_root, hfan_checkpoint,
                   options=['train_cfg.max_iters=1']))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(work_dir, 'iter_1.pth'))
-
-
-def test_tensorboard_backend_only_when_installed(monkeypatch):
-    import importlib.util
-    sys.path.insert(0, osp.join(ROOT, 'tools'))
-    import train as train_tool
-
-    def build(installed):
-        monkeypatch.setattr(
-            importlib.util, 'find_spec',
-            lambda name, *a: object() if installed else None)
-        args = train_tool.parse_args(['tests/configs/hfan_tiny.py'])
-        return [b['type'] for b in train_tool.build_config(
-            args).visualizer.vis_backends]
-
-    monkeypatch.chdir(ROOT)
-    assert build(False) == ['LocalVisBackend']
-    assert build(True) == ['LocalVisBackend', 'TensorboardVisBackend']

@@ -43,9 +43,11 @@ HFAN_SIZE_BY_ARCH = dict(b1='small', b2='medium', b3='large')
 _MIT_RENAMES = [(re.compile(p), t) for p, t in (
     (r'patch_embed(\d+)\.proj\.', 'layers.{i}.0.projection.'),
     (r'patch_embed(\d+)\.norm\.', 'layers.{i}.0.norm.'),
-    (r'block(\d+)\.(\d+)\.attn\.proj\.', 'layers.{i}.1.{j}.attn.attn.out_proj.'),
+    (r'block(\d+)\.(\d+)\.attn\.proj\.',
+     'layers.{i}.1.{j}.attn.attn.out_proj.'),
     (r'block(\d+)\.(\d+)\.mlp\.fc1\.', 'layers.{i}.1.{j}.ffn.layers.0.'),
-    (r'block(\d+)\.(\d+)\.mlp\.dwconv\.dwconv\.', 'layers.{i}.1.{j}.ffn.layers.1.'),
+    (r'block(\d+)\.(\d+)\.mlp\.dwconv\.dwconv\.',
+     'layers.{i}.1.{j}.ffn.layers.1.'),
     (r'block(\d+)\.(\d+)\.mlp\.fc2\.', 'layers.{i}.1.{j}.ffn.layers.4.'),
     (r'block(\d+)\.(\d+)\.', 'layers.{i}.1.{j}.'),
     (r'norm(\d+)\.', 'layers.{i}.2.'),
@@ -214,7 +216,8 @@ def detect_layout(state_dict: Mapping[str, Tensor]) -> CheckpointLayout:
     published = [m[1] for m in map(_PUBLISHED_FUSION.match, keys) if m]
     ours = [_OURS_METHOD.get(m[1], 'unknown')
             for m in map(_OURS_FUSION.match, keys) if m]
-    is_published = published or any(k.startswith(_PUBLISHED_HEAD) for k in keys)
+    is_published = published or any(
+        k.startswith(_PUBLISHED_HEAD) for k in keys)
     # fusion_conv is shared with SegformerHead: projections/fusions are ours.
     is_ours = any(
         k.startswith(('decode_head.projections.', 'decode_head.fusions.'))
@@ -266,11 +269,13 @@ def mit_original_to_mmseg(state_dict: Mapping[str, Tensor],
         qkv = _QKV.fullmatch(name)
         if qkv:
             i, j, which, param = qkv.groups()
-            q, kv = (state_dict.get(key.replace(f'.attn.{which}.', f'.attn.{x}.'))
-                     for x in ('q', 'kv'))
+            q, kv = (
+                state_dict.get(key.replace(f'.attn.{which}.', f'.attn.{x}.'))
+                for x in ('q', 'kv'))
             if q is None or kv is None:
-                raise KeyError(f'{key} has no attn.{"kv" if q is not None else "q"} '
-                               'partner: q and kv merge into in_proj together')
+                missing = 'kv' if q is not None else 'q'
+                raise KeyError(f'{key} has no attn.{missing} partner: q and '
+                               'kv merge into in_proj together')
             if kv.shape[0] != 2 * q.shape[0] or q.shape[1:] != kv.shape[1:]:
                 raise ValueError(f'attn.q {tuple(q.shape)} and attn.kv '
                                  f'{tuple(kv.shape)} of {key} do not stack '

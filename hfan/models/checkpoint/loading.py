@@ -18,11 +18,19 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import get_torch_safe_globals
 from torch import Tensor, nn
 
-from .layout import (BACKBONE_PREFIX, HFAN_SIZE_BY_ARCH,
-                     PARAMETER_FREE_METHODS, CheckpointLayout,
-                     convert_to_hfan, detect_layout, extract_state_dict,
-                     mit_arch_of, mit_name, mit_original_to_mmseg,
-                     select_method_in_meta)
+from .layout import (
+    BACKBONE_PREFIX,
+    HFAN_SIZE_BY_ARCH,
+    PARAMETER_FREE_METHODS,
+    CheckpointLayout,
+    convert_to_hfan,
+    detect_layout,
+    extract_state_dict,
+    mit_arch_of,
+    mit_name,
+    mit_original_to_mmseg,
+    select_method_in_meta,
+)
 
 CHECKPOINT_HELP = ('see checkpoint/README.md for the released files and '
                    'where to put them')

@@ -1,12 +1,16 @@
 """How a training or test run is set up from its config: the work dir, CPU
 distributed runs, and the data folders checked before the Runner starts."""
 import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.config import Config
 
-def set_work_dir(cfg: Config, work_dir, config_path: str) -> None:
-    """``--work-dir``, else the config's, else ./work_dirs/<config name>."""
+
+def set_work_dir(cfg: Config, work_dir: Optional[str],
+                 config_path: str) -> None:
+    """``work_dir`` (``--work-dir``), else the config's, else
+    ./work_dirs/<name of ``config_path``>."""
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
@@ -22,7 +26,9 @@ def configure_cpu_distributed(cfg: Config, **wrapper_args) -> None:
     """
     if torch.cuda.is_available():
         return
-    cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    # (ConfigDict.setdefault returns the default, not the stored copy.)
+    cfg.env_cfg.dist_cfg = dict(cfg.env_cfg.get('dist_cfg') or {},
+                                backend='gloo')
     if cfg.launcher != 'none' and cfg.get('model_wrapper_cfg') is None:
         cfg.model_wrapper_cfg = dict(
             type='MMDistributedDataParallel', device_ids=None, **wrapper_args)
