@@ -12,6 +12,7 @@ from tqdm import tqdm
 from hfan.io.video import save_video
 from hfan.utils.atomic_io import remove_stale_tmp
 from hfan.visualization import overlay_mask
+
 from .errors import InferenceError
 from .sources import VideoInput
 

@@ -12,6 +12,7 @@ import os.path as osp
 from typing import Any, Dict, Optional
 
 from hfan.utils.atomic_io import atomic_write_bytes
+
 from .errors import InferenceError
 from .sources import VideoInput
 

@@ -1,30 +1,27 @@
 """The run loop of infer.py: segment every video of a source, resumably.
 
-:func:`run` takes the parsed command line (:func:`hfan.infer.parse_args`),
-opens the input (:mod:`.sources`), refuses a resume with other settings
-(:mod:`.run_record`), segments the frames not yet written with
-:class:`~hfan.apis.VideoSegmenter`, writes them with
+:func:`run` takes an :class:`~hfan.infer.options.InferenceOptions` (or its
+fields as keyword arguments), opens the input (:mod:`.sources`), refuses
+a resume with other settings (:mod:`.run_record`), segments the frames not
+yet written with :class:`~hfan.apis.VideoSegmenter`, writes them with
 :class:`~hfan.io.FrameWriter` and finally the overlays (:mod:`.overlays`).
 """
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from tqdm import tqdm
 
 from hfan.apis import VideoSegmenter, load_config
 from hfan.io.frame_writer import FrameWriter
+from hfan.utils.defaults import default_device
+
 from .errors import InferenceError
+from .options import CPU_BF16_VALUES, InferenceOptions, make_options
 from .overlays import overlay_dir, write_overlays
 from .run_record import check_settings, input_identity, run_settings
 from .sources import SingleVideo, VideoList, build_source
-
-
-def default_device() -> str:
-    """``cuda:0`` when CUDA is available, else ``cpu``."""
-    import torch
-    return 'cuda:0' if torch.cuda.is_available() else 'cpu'
 
 
 def check_writable(folders: Sequence[str]) -> None:
@@ -44,13 +41,14 @@ def check_writable(folders: Sequence[str]) -> None:
                                  f'{probe} is not writable')
 
 
-def flow_directions_of(args, cfg, computes_flow: bool) -> str:
-    """The flow directions of the run: ``--flow-directions``, else the
+def flow_directions_of(options: InferenceOptions, cfg,
+                       computes_flow: bool) -> str:
+    """The flow directions of the run: ``options.flow_directions``, else the
     config's ``test_flow_directions``, else ``'forward'``. A 2SEG root or
     the config's test set brings one (forward) flow a frame: it is segmented
     with it, and an explicit ``--flow-directions both`` is refused."""
     if not computes_flow:
-        if args.flow_directions == 'both':
+        if options.flow_directions == 'both':
             raise InferenceError(
                 '--flow-directions both needs the flows computed from the '
                 'frames (a video file or frame folder as --input); a 2SEG '
@@ -59,34 +57,41 @@ def flow_directions_of(args, cfg, computes_flow: bool) -> str:
         return 'forward'
     from hfan.flow import configured_flow_directions
     try:
-        return configured_flow_directions(cfg, args.flow_directions)
+        return configured_flow_directions(cfg, options.flow_directions)
     except ValueError as err:
-        raise InferenceError(f'{args.config}: {err}') from None
+        raise InferenceError(f'{options.config}: {err}') from None
 
 
-def cpu_bf16_of(args) -> bool:
-    """``--cpu-bf16`` resolved for the run's device and backend."""
+def cpu_bf16_of(options: InferenceOptions) -> bool:
+    """``options.cpu_bf16`` resolved for the run's device and backend."""
     import torch
 
     from hfan.apis.inference import resolve_cpu_bf16
-    choice = {'auto': None, 'on': True, 'off': False}[args.cpu_bf16]
+    choice = CPU_BF16_VALUES[options.cpu_bf16]
     try:
         return resolve_cpu_bf16(
-            choice, torch.device(args.device or default_device()),
-            args.backend)
+            choice, torch.device(options.device or default_device()),
+            options.backend)
     except ValueError as err:
-        raise InferenceError(f'--cpu-bf16 {args.cpu_bf16}: {err}') from None
+        raise InferenceError(f'--cpu-bf16 {options.cpu_bf16}: {err}') from None
 
 
-def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
-    """Segment the input of ``args`` (see :func:`parse_args`).
+def run(options: Optional[InferenceOptions] = None,
+        *,
+        progress: bool = True,
+        segmenter: Optional[VideoSegmenter] = None,
+        **kwargs) -> Dict[str, Any]:
+    """Segment the input of ``options`` into mask files, resumably.
 
     Args:
-        args: the parsed command line.
+        options: the settings of the run; None: made of ``kwargs``.
         progress: show progress bars.
         segmenter: a loaded :class:`~hfan.apis.inference.VideoSegmenter` of
-            ``args.config`` / ``args.checkpoint`` to use instead of loading
-            one (the app keeps its model between requests).
+            ``config`` / ``checkpoint`` to use instead of loading one (a
+            caller that keeps its model between runs).
+        **kwargs: fields of :class:`InferenceOptions`, replacing those of
+            ``options``, e.g. ``run(config=cfg, checkpoint=ckpt,
+            input='clip.mp4', output_dir='out')``.
 
     Returns:
         ``dict(frames, skipped, total, seconds, fps, output_dir,
@@ -96,67 +101,76 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
         (reading, flow, model, writing) and frames per second; overlay
         paths by video; ``'forward'`` or ``'both'``; what ran the model
         (e.g. ``'torch bf16'``).
-    """
 
-    for what, path in (('config', args.config),
-                       ('checkpoint', args.checkpoint)):
+    Raises:
+        TypeError: a keyword that is no option (the message lists them).
+        ValueError: an option value that a run cannot use.
+        InferenceError: a missing config or checkpoint, a bad input, a
+            resume with other settings, an output that cannot be written.
+    """
+    options = make_options(options, kwargs)
+    for what, path in (('config', options.config),
+                       ('checkpoint', options.checkpoint)):
         if not osp.isfile(path):
             raise InferenceError(f'{what} file {path} does not exist')
-    cfg = load_config(args.config, args.cfg_options)
-    source = build_source(args.input, cfg, args.split, args.fps)
+    cfg = load_config(options.config, options.cfg_options)
+    source = build_source(options.input, cfg, options.split, options.fps)
     videos = source.videos()
     computes_flow = isinstance(source, (SingleVideo, VideoList))
-    overlay = args.overlay or ('mp4' if computes_flow else 'none')
+    overlay = options.overlay or ('mp4' if computes_flow else 'none')
     if overlay == 'none':
         overlay = None
     if not computes_flow:  # 2SEG frames have no frame rate
         for video in videos:
-            video.fps = args.fps
+            video.fps = options.fps
     total = sum(len(v.frame_ids) for v in videos)
-    writer = FrameWriter(args.output_dir, args.save_prob, args.workers)
+    writer = FrameWriter(options.output_dir, options.save_prob,
+                         options.workers)
     check_writable(writer.folders() +
-                   ([overlay_dir(args.output_dir)] if overlay else []))
-    directions = flow_directions_of(args, cfg, computes_flow)
+                   ([overlay_dir(options.output_dir)] if overlay else []))
+    directions = flow_directions_of(options, cfg, computes_flow)
     # Before the (slow) estimator and model are loaded: a refused resume
     # should fail at once.
-    cpu_bf16 = cpu_bf16_of(args)
-    settings = run_settings(args, computes_flow, directions, cpu_bf16)
+    cpu_bf16 = cpu_bf16_of(options)
+    settings = run_settings(options, computes_flow, directions, cpu_bf16)
     inputs = {v.name: input_identity(v) for v in videos}
-    check_settings(args.output_dir, settings, args.overwrite, write=False,
-                   inputs=inputs)
+    check_settings(options.output_dir, settings, options.overwrite,
+                   write=False, inputs=inputs)
     estimator = 'dis'
     if computes_flow:
         from hfan.flow import build_flow_estimator
         estimator = build_flow_estimator(
-            args.flow,
-            **(dict(weights=args.raft_weights, device=args.device)
-               if args.flow == 'raft' else {}))
+            options.flow,
+            **(dict(weights=options.raft_weights, device=options.device)
+               if options.flow == 'raft' else {}))
     if segmenter is None:
         segmenter = VideoSegmenter(
             cfg,
-            args.checkpoint,
-            device=args.device or default_device(),
-            aug_test=args.aug_test,
-            fp16=args.fp16,
+            options.checkpoint,
+            device=options.device or default_device(),
+            aug_test=options.aug_test,
+            fp16=options.fp16,
             cpu_bf16=cpu_bf16,
-            backend=args.backend,
-            onnx_file=args.onnx,
-            trust_checkpoint=args.trust_checkpoint)
+            backend=options.backend,
+            onnx_file=options.onnx,
+            trust_checkpoint=options.trust_checkpoint)
 
     try:
-        os.makedirs(args.output_dir, exist_ok=True)
+        os.makedirs(options.output_dir, exist_ok=True)
     except OSError as err:
-        raise InferenceError(f'cannot create the output folder '
-                             f'{args.output_dir}: {err.strerror}') from None
-    check_settings(args.output_dir, settings, args.overwrite, inputs=inputs)
+        raise InferenceError(
+            f'cannot create the output folder {options.output_dir}: '
+            f'{err.strerror}') from None
+    check_settings(options.output_dir, settings, options.overwrite,
+                   inputs=inputs)
     writer.remove_stale_temporaries()
     todo = {
-        v.name: [args.overwrite or not writer.is_done(v.name, f)
+        v.name: [options.overwrite or not writer.is_done(v.name, f)
                  for f in v.frame_ids]
         for v in videos
     }
     skipped = total - sum(sum(t) for t in todo.values())
-    budget = args.max_frames if args.max_frames is not None else total
+    budget = options.max_frames if options.max_frames is not None else total
     done = 0
     segmented: Dict[str, int] = {}
     bar = tqdm(total=total, initial=skipped, unit='frame',
@@ -180,7 +194,7 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
 
             for t, mask, prob in segmenter.segment_video(
                     video.frames, video.flows, estimator, load=video.load,
-                    skip=skip, batch_size=args.batch_size,
+                    skip=skip, batch_size=options.batch_size,
                     flow_directions=directions):
                 writer.write(video.name, video.frame_ids[t], mask, prob)
                 segmented[video.name] = segmented.get(video.name, 0) + 1
@@ -191,13 +205,13 @@ def run(args, progress: bool = True, segmenter=None) -> Dict[str, Any]:
     written, kept, pending = ({}, {}, [])
     if overlay:
         written, kept, pending = write_overlays(
-            args.output_dir, videos, writer, overlay, segmented, progress,
-            args.gif_max_frames)
+            options.output_dir, videos, writer, overlay, segmented, progress,
+            options.gif_max_frames)
     return dict(frames=done, skipped=skipped, total=total, seconds=seconds,
                 fps=done / seconds if done and seconds > 0 else 0.0,
-                output_dir=args.output_dir,
+                output_dir=options.output_dir,
                 archive_dir=writer.archive_dir,
-                prob_dir=writer.prob_dir if args.save_prob else None,
+                prob_dir=writer.prob_dir if options.save_prob else None,
                 overlays=written, overlays_kept=kept,
                 overlays_pending=pending,
                 videos=[v.name for v in videos],

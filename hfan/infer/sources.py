@@ -10,11 +10,10 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from hfan.datasets.transforms import read_image
-from hfan.io.video import (IMAGE_EXTENSIONS, VideoIOError, frame_id,
-                           open_video)
-from hfan.utils.image_io import file_complete
+from hfan.io.video import IMAGE_EXTENSIONS, VideoIOError, frame_id, open_video
+from hfan.utils.image_io import file_complete, read_image_bgr
 from hfan.utils.natural_sort import natural_key
+
 from .errors import InferenceError
 
 
@@ -109,7 +108,7 @@ class FrameFlowFolders:
                             for s in stems],
                     flows=[osp.join(self.flow_dir, s + self.flow_suffix)
                            for s in stems],
-                    load=read_image))
+                    load=read_image_bgr))
         return videos
 
 

@@ -8,6 +8,11 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: The shipped demo model: its config and its checkpoint.
 DEMO_CONFIG = osp.join(REPO_ROOT, 'local_configs', 'hfan', 'hfan_demo.py')
 DEMO_CHECKPOINT = osp.join(REPO_ROOT, 'checkpoint', 'hfan_demo.pth')
+#: The bundled clip (a DAVIS-16 val video, never trained on, downscaled)
+#: and its ground-truth masks.
+DEMO_VIDEO_NAME = 'blackswan'
+DEMO_FRAMES = osp.join(REPO_ROOT, 'demo', 'frames', DEMO_VIDEO_NAME)
+DEMO_MASKS = osp.join(REPO_ROOT, 'demo', 'masks', DEMO_VIDEO_NAME)
 
 
 def default_device() -> str:

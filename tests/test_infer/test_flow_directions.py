@@ -4,13 +4,12 @@ averaged (VideoSegmenter, infer.py, the config's test_flow_directions).
 
 CPU, the tiny MiT-b0 model of conftest, a 5-frame synthetic clip."""
 import json
-import os
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
-from testkit import SIZE, synthetic_frame
+from testkit import synthetic_frame
 
 import infer
 from hfan.apis.inference import VideoSegmenter

@@ -9,13 +9,21 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from testkit import (ROOT, NAMES, SIZE, archive_path, read_pair, run_infer,
-                     save_tiny_checkpoint, write_tiny_config)
+from mmseg.registry import MODELS
 from PIL import Image
+from testkit import (
+    NAMES,
+    ROOT,
+    SIZE,
+    archive_path,
+    read_pair,
+    run_infer,
+    save_tiny_checkpoint,
+    write_tiny_config,
+)
 
 import infer
 from hfan.apis.inference import VideoSegmenter
-from mmseg.registry import MODELS
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')

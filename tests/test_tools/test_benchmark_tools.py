@@ -1,13 +1,19 @@
-"""tools/benchmark_{dataloader,eval,flow,memory}.py: each runs once on tiny
-inputs and prints (or writes) the figures its docstring documents, with
-sane values. (tools/benchmark.py: tests/test_tools/test_test_tool.py.)"""
+"""tools/benchmark*.py: each runs once on tiny inputs and prints (or
+writes) the figures its docstring documents, with sane values."""
 import json
 import os
 import os.path as osp
 import re
 
+import cv2
 import pytest
-from testkit import ROOT, load_tool
+from testkit import ROOT, load_tool, synthetic_frame
+
+from hfan.benchmark.user_path import (
+    results_table,
+    time_infer_in,
+    time_stages_in,
+)
 
 # tiny tensors: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -72,6 +78,32 @@ def test_benchmark_flow(capsys):
         assert 0 < slowest <= fps <= fastest
 
 
+def test_eval_speed_masks_and_reference(tmp_path):
+    import cv2
+
+    from hfan.benchmark.eval_speed import MASK_SIZE, make_masks, reference_eval
+    make_masks(str(tmp_path), seqs=2, frames=3)
+    assert sorted(os.listdir(tmp_path / 'gt')) == ['seq00', 'seq01']
+    assert sorted(os.listdir(tmp_path / 'pred' / 'seq01')) == [
+        '00000.png', '00001.png', '00002.png']
+    mask = cv2.imread(str(tmp_path / 'gt' / 'seq00' / '00001.png'),
+                      cv2.IMREAD_UNCHANGED)
+    assert mask.shape == MASK_SIZE and set(mask.ravel()) == {0, 255}
+    gt = str(tmp_path / 'gt')
+    perfect = reference_eval(gt, gt)  # a prediction equal to its GT
+    assert perfect['J_mean'] == perfect['F_mean'] == 1.0
+    assert perfect['J_decay'] == perfect['F_decay'] == 0.0
+
+
+def test_flow_speed_times_only_the_pairs_after_warmup():
+    from hfan.benchmark.flow_speed import median_fps
+    calls = []
+    fps, slowest, fastest = median_fps(lambda a, b: calls.append(a),
+                                       [(t, t + 1) for t in range(5)], 2)
+    assert calls == [0, 1, 2, 3, 4]
+    assert 0 < slowest <= fps <= fastest
+
+
 def test_benchmark_memory(tmp_path, monkeypatch, capsys):
     # the child process imports hfan and infer from this checkout
     monkeypatch.setenv('PYTHONPATH', os.pathsep.join(
@@ -95,3 +127,61 @@ def test_benchmark_memory(tmp_path, monkeypatch, capsys):
     assert fps == pytest.approx(row['fps'], abs=0.01)
     assert peak == pytest.approx(row['peak_kb'] / 1024, abs=0.1)
     assert 'flat' in out.splitlines()[-1]
+
+
+def test_benchmark_model_and_end_to_end(tiny, vos_root, tmp_path, capsys):
+    benchmark = load_tool('benchmark')
+    report = tmp_path / 'bench.json'
+    assert benchmark.main([
+        tiny[0], '--checkpoint', tiny[1], '--shape', '64', '96', '--repeat',
+        '2', '--warmup', '1', '--device', 'cpu', '--end-to-end', '--input',
+        vos_root, '--max-frames', '3', '--json',
+        str(report)
+    ]) == 0
+    result = json.loads(report.read_text())
+    # the test pipeline resizes 96x64 to 120x80, then to a multiple of 32
+    assert result['model_input'] == [[96, 128]]
+    assert result['repeat'] == 2 and result['test_mode'] == 'slide'
+    assert 0 < result['min_ms'] <= result['median_ms']
+    assert result['model_fps'] == pytest.approx(1000 / result['median_ms'])
+    assert result['e2e_frames'] == 3 and result['e2e_fps'] > 0
+    row = capsys.readouterr().out.strip().splitlines()[-1]
+    assert row.startswith(f"| {result['date']} |") and '96x128' in row
+    assert f"{result['e2e_fps']:.2f} | `python tools/benchmark.py " in row
+
+
+def test_benchmark_end_to_end_needs_a_checkpoint(tiny, capsys):
+    benchmark = load_tool('benchmark')
+    assert benchmark.main([tiny[0], '--end-to-end']) == 1
+    assert capsys.readouterr().err == (
+        'benchmark.py: error: --end-to-end runs infer.py, which needs '
+        '--checkpoint\n')
+
+
+def test_benchmark_user_path_times_infer_and_its_stages(tiny, tmp_path,
+                                                        capsys):
+    """The two measurements of tools/benchmark_user_path.py, each in a
+    process of this tree (the baseline's worktree aside)."""
+    folder = tmp_path / 'walk'
+    os.makedirs(folder)
+    for t in range(4):
+        cv2.imwrite(str(folder / f'{t:05d}.jpg'), synthetic_frame(t))
+    config, checkpoint = tiny
+    loop = time_infer_in(ROOT, [str(folder)], config, checkpoint,
+                         str(tmp_path / 'out'), 'forward')
+    assert loop['frames'] == 4
+    assert loop['fps'] == pytest.approx(loop['frames'] / loop['seconds'])
+    assert len(os.listdir(tmp_path / 'out-DAVIS-16' / 'walk')) == 4
+    stages = time_stages_in(ROOT, [str(folder)], config, checkpoint,
+                            'forward', frames=2)
+    assert sorted(stages) == ['decode', 'flow', 'model', 'write']
+    assert all(seconds > 0 for seconds in stages.values())
+    table = results_table({'this tree': dict(
+        loop, breakdown_s_per_frame=stages)}).splitlines()
+    assert table[0].startswith('| code | frames | loop s | frames/s |')
+    assert table[2].startswith(f"| this tree | 4 | {loop['seconds']:.1f} |")
+    assert table[2].endswith(f"| {stages['write']:.3f} |")
+    tool = load_tool('benchmark_user_path')
+    with pytest.raises(SystemExit):
+        tool.main(['--input', str(tmp_path / 'nowhere')])
+    assert 'not a folder of frames' in capsys.readouterr().err

@@ -1,17 +1,15 @@
 """The shipped demo model on the bundled real clip (what `make demo` runs).
 
-The floor comes from the benchmark, not from this code's output:
-docs/benchmarks.md records J 0.662 / F 0.590 for `blackswan` at full
-resolution through infer.py, and J 0.616 / F 0.574 on the bundled 240x427
-copy (both at the test scale of 384, flow in both directions as the demo
-config sets; forward only: J 0.661 / F 0.580 and J 0.614 / F 0.557); the
-floor (J 0.55, F 0.52) leaves room for CPU/BLAS rounding. A
+The floor comes from the recorded results, not from this code's output:
+docs/demo_model.md records J 0.616 / F 0.574 on the bundled 240x427 copy of
+`blackswan` (test scale 384, flow in both directions as the demo config
+sets; forward only J 0.614 / F 0.557); the floor (J 0.55, F 0.52) leaves
+room for CPU/BLAS rounding. A
 model that lost its training, or a pipeline that feeds it the wrong
 colours or flow, falls far below (the earlier synthetic-only model scored
 J&F 0.37 on DAVIS-16 val).
 """
 import pytest
-
 from testkit import load_tool
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -23,7 +21,7 @@ def test_demo_segments_the_bundled_clip_above_the_recorded_floor(
     assert demo.main(['--device', 'cpu', '--output', str(tmp_path / 'demo'),
                       '--overlay', 'none', '--no-progress']) == 0
     out = capsys.readouterr().out
-    line = next(l for l in out.splitlines() if l.startswith('J mean'))
+    line = next(x for x in out.splitlines() if x.startswith('J mean'))
     j, f = (float(line.split()[i]) for i in (2, 5))
     assert j >= 55.0 and f >= 52.0, line
     masks = sorted((tmp_path / 'demo-DAVIS-16' / 'blackswan').iterdir())

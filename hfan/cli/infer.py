@@ -1,15 +1,30 @@
-"""The command line of infer.py: its options and its help text.
+"""``infer.py``: segment videos with a trained HFAN model and write the
+masks (:func:`hfan.infer.run`).
 
-:func:`parse_args` is what ``infer.py`` parses, and what the tools that run
-the engine (``tools/demo.py``, ``tools/benchmark*.py``) build their
-``infer.py`` arguments with, so every caller gets the same defaults and
-checks.
+:func:`build_parser` is the command line, :func:`parse_options` turns it
+into an :class:`~hfan.infer.InferenceOptions`, :func:`print_summary`
+prints where the results are.
 """
 import argparse
+import os
+import os.path as osp
+from dataclasses import fields
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from hfan.apis.inference import BACKENDS
+from hfan.cli.arguments import (
+    OVERLAY_CHOICES,
+    add_cfg_options,
+    add_device_arg,
+    add_flow_arg,
+    add_trust_checkpoint_arg,
+)
+from hfan.cli.report import run_cli
 from hfan.flow.video_flow import FLOW_DIRECTIONS
-from hfan.cli.arguments import add_cfg_options, add_trust_checkpoint_arg
+from hfan.infer import InferenceOptions, run
+from hfan.infer.options import CPU_BF16_CHOICES, check_options
+
+PROG = 'infer.py'
 
 #: What ``infer.py --help`` says after the options: inputs, outputs, resume.
 USAGE = """\
@@ -32,7 +47,8 @@ in one run (the model is loaded once), e.g. every DAVIS-16 val video:
 
 For a video file or a frame folder the optical flow is computed on the fly
 by the data pipeline's estimator (--flow: dis, OpenCV DIS, the default; raft,
-RAFT-large with the original raft-things.pth or torchvision's weights), with the published rule: frame t gets the flow t -> t+1,
+RAFT-large with the original raft-things.pth or torchvision's weights), \
+with the published rule: frame t gets the flow t -> t+1,
 the last frame t -> t-1. With --flow-directions both (the default of
 configs that set test_flow_directions = 'both', such as the demo model's)
 each frame is segmented twice, with t -> t+1 and with the reversed backward
@@ -76,10 +92,10 @@ shows the traceback of an error.
 """
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    """The parsed ``infer.py`` command line ``argv`` (default: sys.argv)."""
+def build_parser() -> argparse.ArgumentParser:
+    """The ``infer.py`` command line."""
     parser = argparse.ArgumentParser(
-        prog='infer.py',
+        prog=PROG,
         description='Segment the primary moving object of videos with HFAN\n'
         'and write per-frame masks.',
         epilog=USAGE,
@@ -110,10 +126,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--split', default='val', help='split folder under a DAVIS2SEG-style '
         '--input (default: val)')
-    parser.add_argument(
-        '--flow',
-        default='dis',
-        choices=['dis', 'raft'],
+    add_flow_arg(
+        parser,
         help='optical flow estimator for a video file or frame folder: dis '
         '(OpenCV DIS, CPU, default) or raft (RAFT-large, as the published '
         'data)')
@@ -134,7 +148,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'which it downloads)')
     parser.add_argument(
         '--overlay',
-        choices=['mp4', 'webm', 'gif', 'none'],
+        choices=OVERLAY_CHOICES,
         default=None,
         help='also write <output_dir>-overlay/<video>.<format>: the frames '
         'with the mask tinted red and outlined (mp4: MPEG-4, plays in media '
@@ -162,7 +176,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(CUDA only)')
     parser.add_argument(
         '--cpu-bf16',
-        choices=['auto', 'on', 'off'],
+        choices=CPU_BF16_CHOICES,
         default='auto',
         help='on the CPU, run the model under bfloat16 autocast (faster, '
         'masks nearly those of float32: docs/benchmarks.md). auto '
@@ -180,10 +194,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='FILE',
         help='--backend onnxruntime: an exported file (tools/export_onnx.py) '
         'instead of the cache; refused unless exported from --checkpoint')
-    parser.add_argument(
-        '--device',
-        default=None,
-        help='cpu, cuda, cuda:1, ... (default: cuda:0 if available, else cpu)')
+    add_device_arg(parser)
     parser.add_argument(
         '--save-prob',
         action='store_true',
@@ -210,22 +221,69 @@ def parse_args(argv=None) -> argparse.Namespace:
         '(--options is the published spelling)')
     parser.add_argument('--no-progress', action='store_true',
                         help='no progress bar')
+    return parser
+
+
+def option_flag(field: str, value: Any = None) -> str:
+    """A field of :class:`~hfan.infer.InferenceOptions` as the command line
+    names it: ``--batch-size``, ``--backend onnxruntime``."""
+    flag = '--' + field.replace('_', '-')
+    return flag if value is None or value is True else f'{flag} {value}'
+
+
+def parse_options(
+        argv: Optional[Sequence[str]] = None
+) -> Tuple[InferenceOptions, argparse.Namespace]:
+    """The options of the command line ``argv`` (default: ``sys.argv``)
+    and the parsed namespace (``no_progress``). A value that a run cannot
+    use is a usage error (exit status 2)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
-    if args.batch_size < 1:
-        parser.error('--batch-size must be >= 1')
-    if args.max_frames is not None and args.max_frames < 0:
-        parser.error('--max-frames must be >= 0')
-    if args.fps <= 0:
-        parser.error('--fps must be > 0')
-    if args.gif_max_frames < 1:
-        parser.error('--gif-max-frames must be >= 1')
-    if args.onnx and args.backend != 'onnxruntime':
-        parser.error('--onnx is read by --backend onnxruntime only')
-    if args.backend == 'onnxruntime' and args.fp16:
-        parser.error('--fp16 runs the PyTorch forward under CUDA autocast; '
-                     '--backend onnxruntime runs the float32 graph: use '
-                     '--backend torch with --fp16')
-    if args.backend == 'onnxruntime' and args.cpu_bf16 == 'on':
-        parser.error('--cpu-bf16 on runs the PyTorch forward under autocast; '
-                     '--backend onnxruntime runs the float32 graph')
-    return args
+    try:
+        check_options(args, spell=option_flag)
+    except ValueError as err:
+        parser.error(str(err))
+    options = InferenceOptions(
+        **{f.name: getattr(args, f.name)
+           for f in fields(InferenceOptions)})
+    return options, args
+
+
+def print_summary(stats: Dict[str, Any]) -> None:
+    """Print what :func:`hfan.infer.run` did and where the results are."""
+    both = (', flow in both directions'
+            if stats['flow_directions'] == 'both' else '')
+    print(f"Segmented {stats['frames']} frames in {stats['seconds']:.1f} s "
+          f"({stats['fps']:.2f} frames/s{both}, model: {stats['runtime']}); "
+          f"{stats['skipped']} of "
+          f"{stats['total']} were already written.")
+    print(f"Masks: {stats['output_dir']}  archive: {stats['archive_dir']}" +
+          (f"  probabilities: {stats['prob_dir']}"
+           if stats['prob_dir'] else ''))
+    if len(stats['videos']) == 1:
+        video = stats['videos'][0]
+        print(f"Masks of {video} (0/255): "
+              f"{osp.join(stats['archive_dir'], video)}{os.sep}")
+    overlays = {**stats['overlays_kept'], **stats['overlays']}
+    for video, path in overlays.items():
+        note = '' if video in stats['overlays'] else ' (already written)'
+        print(f'Overlay of {video}: {path}{note}')
+    pending = stats['overlays_pending']
+    if pending:
+        names = ', '.join(pending[:5]) + (', ...' if len(pending) > 5 else '')
+        print(f'No overlay yet for {len(pending)} video(s) with frames left '
+              f'to segment ({names}): run the same command again to finish '
+              'them.')
+
+
+def _main(argv: Optional[Sequence[str]] = None) -> int:
+    options, args = parse_options(argv)
+    print_summary(run(options, progress=not args.no_progress))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command line; returns the exit status. Every error is reported
+    as ``infer.py: error: <message>`` on stderr with status 1
+    (:func:`hfan.cli.report.run_cli`; ``HFAN_DEBUG=1`` shows tracebacks)."""
+    return run_cli(_main, argv, PROG)
