@@ -10,14 +10,11 @@
 Sparse benchmarks (Long-Videos, FBMS-59, YouTube-Objects):
 docs/sparse_benchmarks.md.
 
-See ``--help`` and hfan/evaluation/davis.py.
+See ``--help``, hfan/cli/eval_vos.py and hfan/evaluation/davis.py.
 """
 import sys
 
-from hfan.evaluation.cli import main_vos
-from hfan.cli.report import run_cli
+from hfan.cli.eval_vos import main
 
 if __name__ == '__main__':
-    # main_vos reports input problems itself; run_cli turns anything
-    # unforeseen into one line too (HFAN_DEBUG=1 shows the traceback)
-    sys.exit(run_cli(main_vos, prog='eval_vos.py'))
+    sys.exit(main())

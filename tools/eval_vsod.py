@@ -7,14 +7,11 @@
         [--pred-mode auto|binary|gray]
         [--json OUT.json|-] [--csv OUT.csv|-] [--workers N]
 
-See ``--help`` and hfan/evaluation/vsod.py.
+See ``--help``, hfan/cli/eval_vsod.py and hfan/evaluation/vsod.py.
 """
 import sys
 
-from hfan.evaluation.cli import main_vsod
-from hfan.cli.report import run_cli
+from hfan.cli.eval_vsod import main
 
 if __name__ == '__main__':
-    # main_vsod reports input problems itself; run_cli turns anything
-    # unforeseen into one line too (HFAN_DEBUG=1 shows the traceback)
-    sys.exit(run_cli(main_vsod, prog='eval_vsod.py'))
+    sys.exit(main())

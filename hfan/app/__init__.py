@@ -22,17 +22,24 @@ Google Fonts stylesheet), no share link is made, and the server listens on
 
 The work itself is done by plain functions (:mod:`.handlers`:
 :func:`segment_video_file`, :func:`segment_frame_pair`) that do not need
-Gradio; :func:`build_app` (:mod:`.interface`) wraps them in the page.
-Gradio is imported only there.
+Gradio; :func:`build_app` (:mod:`.interface`) wraps them in the page and
+:func:`serve` serves it (the command is :mod:`hfan.cli.app`). Gradio is
+imported only there. The app starts with the demo model
+(:mod:`hfan.utils.defaults`).
 """
 
-from .handlers import (DEFAULT_CHECKPOINT, DEFAULT_CONFIG, AppError,
-                       ModelCache, WorkDir, list_files, segment_frame_pair,
-                       segment_video_file)
-from .interface import build_app, launch, offline_theme
+from .handlers import (
+                       AppError,
+                       ModelCache,
+                       WorkDir,
+                       list_files,
+                       segment_frame_pair,
+                       segment_video_file,
+)
+from .interface import build_app, launch, offline_theme, require_gradio, serve
 
 __all__ = [
-    'DEFAULT_CHECKPOINT', 'DEFAULT_CONFIG', 'AppError', 'ModelCache',
-    'WorkDir', 'build_app', 'launch', 'list_files', 'offline_theme',
-    'segment_frame_pair', 'segment_video_file'
+    'AppError', 'ModelCache', 'WorkDir', 'build_app', 'launch',
+    'list_files', 'offline_theme', 'require_gradio', 'segment_frame_pair',
+    'segment_video_file', 'serve'
 ]

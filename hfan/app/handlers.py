@@ -21,13 +21,9 @@ import numpy as np
 
 from hfan.io.video import VideoIOError, frame_id, open_video, save_video
 from hfan.utils.atomic_io import atomic_path
+from hfan.utils.defaults import REPO_ROOT, default_device
 from hfan.visualization import overlay_mask
 
-#: The repository root (configs and checkpoints are listed below it).
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-#: The demo model the app starts with.
-DEFAULT_CONFIG = osp.join(ROOT, 'local_configs', 'hfan', 'hfan_demo.py')
-DEFAULT_CHECKPOINT = osp.join(ROOT, 'checkpoint', 'hfan_demo.pth')
 #: Request folders kept in the work dir (older ones are deleted: Gradio has
 #: copied their files to its own cache by then).
 KEEP_REQUESTS = 4
@@ -50,7 +46,7 @@ def list_files(folder: str, pattern: str,
 
 def _short(path: str) -> str:
     """A path as shown in a dropdown: relative to the repository if in it."""
-    rel = osp.relpath(osp.abspath(path), ROOT)
+    rel = osp.relpath(osp.abspath(path), REPO_ROOT)
     return path if rel.startswith(os.pardir) else rel
 
 
@@ -61,10 +57,14 @@ class ModelCache:
     request for another config / checkpoint replaces it (one model in
     memory). Requests are served one at a time (the lock), which is what a
     CPU can do anyway.
+
+    Args:
+        device: where the models run (default: ``cuda:0`` if available,
+            else ``cpu``).
     """
 
-    def __init__(self, device: str = 'cpu'):
-        self.device = device
+    def __init__(self, device: Optional[str] = None):
+        self.device = device or default_device()
         self.lock = threading.Lock()
         self._key: Optional[Tuple[str, str]] = None
         self._segmenter = None

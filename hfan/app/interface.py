@@ -1,15 +1,28 @@
-"""The Gradio page of the app around :mod:`hfan.app.handlers`. Gradio is
-imported only inside these functions, so importing :mod:`hfan.app` stays
-light.
+"""The Gradio page of the app around :mod:`hfan.app.handlers`, and serving
+it. Gradio is imported only inside these functions, so importing
+:mod:`hfan.app` stays light.
 """
+import importlib.util
 import os
 import os.path as osp
 from typing import Optional
 
+from hfan.flow import FLOW_ESTIMATORS
 from hfan.io.video import VIDEO_EXTENSIONS
-from .handlers import (DEFAULT_CHECKPOINT, DEFAULT_CONFIG, ROOT, AppError,
-                       ModelCache, WorkDir, _short, list_files,
-                       segment_frame_pair, segment_video_file)
+from hfan.utils.defaults import DEMO_CHECKPOINT, DEMO_CONFIG, REPO_ROOT
+
+from .handlers import (
+    AppError,
+    ModelCache,
+    WorkDir,
+    _short,
+    list_files,
+    segment_frame_pair,
+    segment_video_file,
+)
+
+#: How to install what the app needs beyond the project's requirements.
+GRADIO_INSTALL = 'pip install --no-deps -r requirements/app.txt'
 
 
 def offline_theme():
@@ -22,13 +35,14 @@ def offline_theme():
         font_mono=['ui-monospace', 'Consolas', 'monospace'])
 
 
-def build_app(config: str = DEFAULT_CONFIG,
-              checkpoint: str = DEFAULT_CHECKPOINT,
-              device: str = 'cpu',
-              configs_dir: str = osp.join(ROOT, 'local_configs', 'hfan'),
-              checkpoints_dir: str = osp.join(ROOT, 'checkpoint'),
+def build_app(config: str = DEMO_CONFIG,
+              checkpoint: str = DEMO_CHECKPOINT,
+              device: Optional[str] = None,
+              configs_dir: str = osp.join(REPO_ROOT, 'local_configs', 'hfan'),
+              checkpoints_dir: str = osp.join(REPO_ROOT, 'checkpoint'),
               work: Optional[WorkDir] = None):
-    """The Gradio Blocks of the app (not launched)."""
+    """The Gradio Blocks of the app (not launched); the model runs on
+    ``device`` (default: ``cuda:0`` if available, else ``cpu``)."""
     os.environ['GRADIO_ANALYTICS_ENABLED'] = 'False'
     import gradio as gr
 
@@ -82,7 +96,8 @@ def build_app(config: str = DEFAULT_CONFIG,
                         file_types=list(VIDEO_EXTENSIONS), type='filepath',
                         elem_id='video-in')
                     with gr.Row():
-                        flow_box = gr.Dropdown(['dis', 'raft'], value='dis',
+                        flow_box = gr.Dropdown(sorted(FLOW_ESTIMATORS),
+                                               value='dis',
                                                label='Optical flow')
                         max_frames = gr.Number(
                             value=0, precision=0, minimum=0,
@@ -118,11 +133,11 @@ def build_app(config: str = DEFAULT_CONFIG,
     return app
 
 
-def launch(config: str = DEFAULT_CONFIG,
-           checkpoint: str = DEFAULT_CHECKPOINT,
+def launch(config: str = DEMO_CONFIG,
+           checkpoint: str = DEMO_CHECKPOINT,
            host: str = '127.0.0.1',
            port: Optional[int] = None,
-           device: str = 'cpu',
+           device: Optional[str] = None,
            block: bool = True):
     """Build and serve the app on ``host:port`` (no share link).
 
@@ -137,3 +152,30 @@ def launch(config: str = DEFAULT_CONFIG,
                prevent_thread_lock=not block, quiet=False)
     return app
 
+
+
+def require_gradio() -> None:
+    """Raise ``ImportError`` (saying how to install it) when Gradio is not
+    installed; the rest of the project does not need it."""
+    if importlib.util.find_spec('gradio') is None:
+        raise ImportError('Gradio is not installed. Install it with\n'
+                          f'    {GRADIO_INSTALL}')
+
+
+def serve(config: str = DEMO_CONFIG,
+          checkpoint: str = DEMO_CHECKPOINT,
+          host: str = '127.0.0.1',
+          port: Optional[int] = 7860,
+          device: Optional[str] = None) -> None:
+    """Serve the app on ``host:port`` until the process is stopped.
+
+    Raises:
+        ImportError: Gradio is not installed.
+        AppError: the server cannot listen there (e.g. the port is taken).
+    """
+    require_gradio()
+    try:
+        launch(config, checkpoint, host=host, port=port, device=device,
+               block=True)
+    except OSError as err:
+        raise AppError(f'cannot serve on {host}:{port}: {err}') from err

@@ -1,8 +1,19 @@
-"""Compare an exported graph with the PyTorch model on real inputs."""
-from typing import Dict, List, Sequence
+"""Compare an exported graph with the PyTorch model on real inputs, and
+export a model checked that way (:func:`export_and_check`)."""
+import os.path as osp
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+
+from hfan.utils.defaults import DEMO_FRAMES
+
+from .onnx_export import ONNX_OPSET, export_onnx, file_digest, model_digest
+from .onnx_runtime import OnnxRuntimeLogits
+
+#: How many frames of a folder :func:`export_and_check` checks on.
+CHECK_FRAMES = 3
 
 
 def model_inputs(segmenter,
@@ -50,3 +61,72 @@ def compare_logits(model, runtime, inputs: Sequence[torch.Tensor]) -> Dict:
                 class_agreement=agree / total,
                 inputs=len(inputs),
                 input_shape=list(inputs[0].shape) if inputs else None)
+
+
+@dataclass
+class ExportCheck:
+    """What :func:`export_and_check` wrote and measured.
+
+    Attributes:
+        out: the ``.onnx`` file.
+        opset: its ONNX opset.
+        frames_dir: the folder of the frames it was checked on.
+        max_abs_diff: the largest |logit difference| to PyTorch.
+        max_abs_logit: the largest |logit| (the scale of float32 rounding).
+        class_agreement: the share of stride-4 pixels whose class agrees.
+        inputs: how many frames were compared.
+        input_shape: ``[N, 6, H, W]`` of one model input.
+    """
+    out: str
+    opset: int
+    frames_dir: str
+    max_abs_diff: float
+    max_abs_logit: float
+    class_agreement: float
+    inputs: int
+    input_shape: List[int]
+
+    def allowed_difference(self, tolerance: float) -> float:
+        """``tolerance`` relative to the largest |logit| when that is above
+        1, absolute otherwise."""
+        return tolerance * max(1.0, self.max_abs_logit)
+
+
+def export_and_check(config: str,
+                     checkpoint: str,
+                     out: str,
+                     frames_dir: Optional[str] = None,
+                     shared_frames: bool = False,
+                     opset: Optional[int] = None,
+                     cfg_options: Optional[dict] = None,
+                     trust_checkpoint: bool = False) -> ExportCheck:
+    """Export the model of ``config`` + ``checkpoint`` to ``out`` and
+    compare the exported graph's logits (ONNX Runtime) with PyTorch's on
+    the first :data:`CHECK_FRAMES` frames of ``frames_dir`` (default:
+    :data:`DEMO_FRAMES`) with their DIS flow, at the frames' size.
+
+    The file's metadata names the config and checkpoint files and holds
+    the checkpoint's SHA-256; ``shared_frames`` exports the graph the ONNX
+    Runtime backend runs; ``opset`` defaults to
+    :data:`~hfan.deploy.ONNX_OPSET`.
+    """
+    from hfan.apis import VideoSegmenter
+    from hfan.io.video import FrameFolder
+    segmenter = VideoSegmenter(
+        config, checkpoint, cfg_options=cfg_options,
+        trust_checkpoint=trust_checkpoint, cpu_bf16=False, prefetch=False)
+    frames_dir = frames_dir or DEMO_FRAMES
+    folder = FrameFolder(frames_dir)
+    frames = [folder.read(path) for path in folder.paths[:CHECK_FRAMES]]
+    inputs = model_inputs(segmenter, frames)
+    opset = opset or ONNX_OPSET
+    export_onnx(
+        segmenter.model, out,
+        example_size=tuple(inputs[0].shape[2:]), opset=opset,
+        shared_frames=shared_frames,
+        metadata=dict(config=osp.basename(config),
+                      checkpoint=osp.basename(checkpoint),
+                      checkpoint_sha256=file_digest(checkpoint)))
+    runtime = OnnxRuntimeLogits(out, model_digest(segmenter.model))
+    result = compare_logits(segmenter.model, runtime, inputs)
+    return ExportCheck(out=out, opset=opset, frames_dir=frames_dir, **result)

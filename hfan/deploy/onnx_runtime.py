@@ -7,6 +7,7 @@ import torch
 from torch import Tensor
 
 from hfan.models.dual_stream_encoder import unique_samples
+
 from .onnx_export import INPUT_NAME, OUTPUT_NAME, SHARED_INPUT_NAMES
 
 ONNXRUNTIME_MISSING = (

@@ -31,9 +31,19 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from .io import (gt_mask, image_size, pair_frames, prediction_mask,
-                 read_image, read_image_and_palette, results_tables,
-                 size_mismatch)
+from hfan.utils.image_io import (
+    image_file_size,
+    read_image_rgb,
+    read_image_rgb_and_palette,
+)
+
+from .io import (
+    gt_mask,
+    pair_frames,
+    prediction_mask,
+    results_tables,
+    size_mismatch,
+)
 from .parallel import map_sequences
 
 PROTOCOLS = ('davis16', 'all-frames', 'annotated')
@@ -355,12 +365,13 @@ def score_sequence(task: tuple) -> dict:
     sel = evaluated_frames(len(pairs), protocol)
     for i, (_, pred_path, gt_path) in enumerate(pairs):
         if not sel.start <= i < sel.stop:
-            pred_hw, gt_hw = image_size(pred_path), image_size(gt_path)
+            pred_hw = image_file_size(pred_path)
+            gt_hw = image_file_size(gt_path)
             if pred_hw != gt_hw and resize_pred is None:
                 raise _size_error(pred_path, pred_hw, gt_path, gt_hw)
             continue
         pred = _read_prediction(pred_path)
-        gt, binary = gt_mask(read_image(gt_path))
+        gt, binary = gt_mask(read_image_rgb(gt_path))
         if not binary:
             nonbinary_gt.append(gt_path)
         if pred.shape != gt.shape:
@@ -378,7 +389,7 @@ def _size_error(pred_path, pred_hw, gt_path, gt_hw) -> ValueError:
 
 
 def _read_prediction(path: str) -> np.ndarray:
-    img, palette = read_image_and_palette(path)
+    img, palette = read_image_rgb_and_palette(path)
     return prediction_mask(img, path, palette)
 
 

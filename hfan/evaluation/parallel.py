@@ -1,8 +1,8 @@
 """Running a per-sequence function over many sequences in a process pool."""
 import multiprocessing as mp
-from contextlib import contextmanager
 import os
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 

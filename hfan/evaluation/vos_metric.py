@@ -21,11 +21,16 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-
 from mmseg.registry import METRICS
 
-from .davis import (BOUND_TH, METRIC_KEYS, evaluated_frames,
-                    format_davis_table, frame_scores, summarize)
+from .davis import (
+    BOUND_TH,
+    METRIC_KEYS,
+    evaluated_frames,
+    format_davis_table,
+    frame_scores,
+    summarize,
+)
 from .io import split_flat_name
 
 

@@ -30,9 +30,14 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from hfan.utils.image_io import (
+    image_file_size,
+    read_image_rgb,
+    read_image_rgb_and_palette,
+)
+
 from .davis import evaluated_frames, nonbinary_gt_warning
-from .io import (FramePair, gt_mask, image_size, pair_frames, read_image,
-                 read_image_and_palette, results_tables, size_mismatch)
+from .io import FramePair, gt_mask, pair_frames, results_tables, size_mismatch
 from .parallel import map_sequences
 
 VSOD_KEYS = ('S', 'E', 'F', 'MAE', 'meanE', 'meanF', 'adpE', 'adpF')
@@ -309,7 +314,8 @@ def evaluate_vsod_sequence(task: Tuple[Sequence[FramePair], str]) -> dict:
     sel = evaluated_frames(len(pairs), protocol)
     for _, pred_path, gt_path in pairs[:sel.start] + pairs[sel.stop:]:
         # frames the protocol skips are not decoded, but must still match
-        pred_hw, gt_hw = image_size(pred_path), image_size(gt_path)
+        pred_hw = image_file_size(pred_path)
+        gt_hw = image_file_size(gt_path)
         if pred_hw != gt_hw:
             raise size_mismatch(pred_path, pred_hw, gt_path, gt_hw)
     scalars = {k: [] for k in ('S', 'MAE', 'adpF', 'adpE')}
@@ -317,8 +323,8 @@ def evaluate_vsod_sequence(task: Tuple[Sequence[FramePair], str]) -> dict:
     low_gt = 0
     nonbinary_gt = []
     for _, pred_path, gt_path in pairs[sel]:
-        pred_img, palette = read_image_and_palette(pred_path)
-        gt_img = read_image(gt_path)
+        pred_img, palette = read_image_rgb_and_palette(pred_path)
+        gt_img = read_image_rgb(gt_path)
         if pred_img.shape[:2] != gt_img.shape[:2]:
             raise size_mismatch(pred_path, pred_img.shape, gt_path,
                                  gt_img.shape)

@@ -13,8 +13,9 @@ import cv2
 import numpy as np
 import pytest
 
-from hfan.evaluation import cli
-from hfan.evaluation.cli import main_vos, main_vsod
+from hfan.cli import eval_vos, eval_vsod
+from hfan.cli.eval_vos import main as main_vos
+from hfan.cli.eval_vsod import main as main_vsod
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -128,9 +129,8 @@ def test_json_path_under_a_file_is_refused_before_evaluating(
     def no_evaluation(*args, **kwargs):
         raise AssertionError('evaluated before checking the output path')
 
-    monkeypatch.setattr(cli, 'evaluate_davis', no_evaluation)
-    import hfan.evaluation.vsod as vsod
-    monkeypatch.setattr(vsod, 'evaluate_vsod', no_evaluation)
+    monkeypatch.setattr(eval_vos, 'evaluate_davis', no_evaluation)
+    monkeypatch.setattr(eval_vsod, 'evaluate_vsod', no_evaluation)
     assert run(main, tree, json_name='afile/res.json') == 2
     err = capsys.readouterr().err
     assert 'afile' in err and 'not a folder' in err

@@ -21,13 +21,19 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from testkit import ROOT, load_tool, write_vos_split, write_run
+from testkit import ROOT, load_tool, write_run, write_vos_split
 
 import infer
-from hfan.datasets.prepare import (FrameSpec, PrepareError, VideoJob,
-                                   WriteOptions, process_video, video_done)
-from hfan.infer import SETTINGS_FILE
 from hfan.cli.report import run_cli
+from hfan.infer import SETTINGS_FILE
+from hfan.preparation import (
+    FrameSpec,
+    PrepareError,
+    VideoJob,
+    WriteOptions,
+    process_video,
+    video_done,
+)
 
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
@@ -370,7 +376,7 @@ def data_root(tmp_path):
 
 
 def train(train_tool, work_dir, data_root, *extra):
-    return train_tool.cli([
+    return train_tool.main([
         TINY_TRAIN_CFG, '--work-dir', str(work_dir), *extra,
         '--cfg-options', f'synthetic_root={data_root}', *NO_VAL
     ])
@@ -475,7 +481,7 @@ def test_train_missing_data_root(train_tool, tmp_path, capsys):
 def test_test_tool_text_file_as_checkpoint(test_tool, tiny, vos_root,
                                            tmp_path, text_file, capsys):
     work = tmp_path / 'work'
-    assert test_tool.cli([tiny[0], text_file, '--work-dir', str(work),
+    assert test_tool.main([tiny[0], text_file, '--work-dir', str(work),
                           '--cfg-options', f'davis_root={vos_root}']) == 1
     msg = error_lines(capsys.readouterr().err, 'test.py')
     assert text_file in msg and 'not a PyTorch checkpoint' in msg
@@ -486,7 +492,7 @@ def test_test_tool_missing_checkpoint(test_tool, tiny, vos_root, tmp_path,
                                       capsys):
     work = tmp_path / 'work'
     missing = str(tmp_path / 'nope.pth')
-    assert test_tool.cli([tiny[0], missing, '--work-dir', str(work),
+    assert test_tool.main([tiny[0], missing, '--work-dir', str(work),
                           '--cfg-options', f'davis_root={vos_root}']) == 1
     msg = error_lines(capsys.readouterr().err, 'test.py')
     assert missing in msg and 'not found' in msg
@@ -496,7 +502,7 @@ def test_test_tool_missing_checkpoint(test_tool, tiny, vos_root, tmp_path,
 def test_test_tool_missing_data_root(test_tool, tiny, tmp_path, capsys):
     work = tmp_path / 'work'
     nowhere = str(tmp_path / 'DAVIS2SEG')
-    assert test_tool.cli([tiny[0], tiny[1], '--work-dir', str(work),
+    assert test_tool.main([tiny[0], tiny[1], '--work-dir', str(work),
                           '--cfg-options', f'davis_root={nowhere}']) == 1
     msg = error_lines(capsys.readouterr().err, 'test.py')
     assert nowhere in msg and 'davis_root=PATH' in msg

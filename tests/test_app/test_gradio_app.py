@@ -22,8 +22,14 @@ import numpy as np
 import pytest
 from testkit import ROOT, SIZE, synthetic_frame, write_test_video
 
-from hfan.app import (AppError, ModelCache, WorkDir, list_files,
-                      segment_frame_pair, segment_video_file)
+from hfan.app import (
+    AppError,
+    ModelCache,
+    WorkDir,
+    list_files,
+    segment_frame_pair,
+    segment_video_file,
+)
 from hfan.io import count_frames, open_video
 from hfan.visualization import overlay_mask
 
@@ -119,6 +125,54 @@ def test_dropdown_lists_configs_and_checkpoints(tmp_path):
                     'hfan.b0.192x256.synthetic.py') in configs
     (tmp_path / 'a.pth').write_bytes(b'')
     assert list_files(str(tmp_path), '*.pth') == [str(tmp_path / 'a.pth')]
+
+
+def test_model_cache_runs_on_the_default_device():
+    from hfan.utils.defaults import default_device
+    assert ModelCache().device == default_device()
+    assert ModelCache('cpu').device == 'cpu'
+
+
+def test_serve_reports_missing_gradio_and_a_taken_port(monkeypatch):
+    import hfan.app.interface as interface
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, 'find_spec',
+        lambda name, *a: None if name == 'gradio' else real_find_spec(
+            name, *a))
+    with pytest.raises(ImportError, match='Gradio is not installed') as e:
+        interface.serve()
+    assert interface.GRADIO_INSTALL in str(e.value)
+    monkeypatch.setattr(importlib.util, 'find_spec', real_find_spec)
+    if real_find_spec('gradio') is None:
+        return
+    calls = []
+
+    def taken(*args, **kwargs):
+        calls.append(kwargs)
+        raise OSError('[Errno 98] Address already in use')
+
+    monkeypatch.setattr(interface, 'launch', taken)
+    with pytest.raises(AppError, match='cannot serve on 0.0.0.0:8080: '
+                       r'\[Errno 98\]'):
+        interface.serve('c.py', 'k.pth', host='0.0.0.0', port=8080)
+    assert calls == [dict(host='0.0.0.0', port=8080, device=None,
+                          block=True)]
+
+
+def test_app_command_names_a_missing_checkpoint(tmp_path, monkeypatch,
+                                                capsys):
+    import hfan.app
+    from hfan.cli.app import main
+    monkeypatch.setattr(hfan.app, 'require_gradio', lambda: None)
+    config = tmp_path / 'c.py'
+    config.write_text('')
+    assert main(['--config', str(config), '--checkpoint',
+                 str(tmp_path / 'nope.pth')]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'tools/app.py: error: checkpoint file '
+                          f'{tmp_path / "nope.pth"} does not exist\n')
+    assert 'tools/demo.py --help' in err
 
 
 # ---------------------------------------------------------------------------

@@ -10,8 +10,12 @@ from testkit import load_tool, synthetic_frame
 
 import infer
 from hfan.apis import VideoSegmenter
-from hfan.deploy import (OnnxRuntimeLogits, export_onnx,
-                         onnxruntime_available, read_onnx_metadata)
+from hfan.deploy import (
+    OnnxRuntimeLogits,
+    export_onnx,
+    onnxruntime_available,
+    read_onnx_metadata,
+)
 from hfan.deploy.onnx_export import LogitsGraph, model_digest
 
 pytestmark = pytest.mark.skipif(not onnxruntime_available(),
@@ -226,3 +230,25 @@ def test_export_tool_checks_against_pytorch(tiny, frame_folder, tmp_path,
     with pytest.raises(SystemExit):
         tool.main([tiny[0], tiny[1], str(tmp_path / 'tiny.txt')])
     assert 'must end in .onnx' in capsys.readouterr().err
+
+
+def test_export_and_check_reports_the_comparison(tiny, frame_folder,
+                                                 tmp_path):
+    from hfan.deploy.check import CHECK_FRAMES, export_and_check
+    from hfan.deploy.onnx_export import file_digest
+    out = str(tmp_path / 'tiny.onnx')
+    check = export_and_check(*tiny, out, frames_dir=frame_folder,
+                             shared_frames=True)
+    assert check.out == out and check.frames_dir == frame_folder
+    assert check.inputs == CHECK_FRAMES
+    assert check.input_shape[:2] == [1, 6]
+    assert check.max_abs_diff <= 1e-4 * max(1.0, check.max_abs_logit)
+    assert check.class_agreement > 0.99
+    meta = read_onnx_metadata(out)
+    assert meta['checkpoint_sha256'] == file_digest(tiny[1])
+    assert meta['config'] == osp.basename(tiny[0])
+    # relative to the largest |logit| above 1, absolute below
+    check.max_abs_logit = 0.5
+    assert check.allowed_difference(1e-3) == pytest.approx(1e-3)
+    check.max_abs_logit = 20.0
+    assert check.allowed_difference(1e-3) == pytest.approx(2e-2)

@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from hfan.evaluation.cli import main_vos, main_vsod
+from hfan.cli.eval_vos import main as main_vos
+from hfan.cli.eval_vsod import main as main_vsod
 
 REPO = Path(__file__).resolve().parents[2]
 KEYS = ('J_mean', 'J_recall', 'J_decay', 'F_mean', 'F_recall', 'F_decay',

@@ -1,5 +1,6 @@
 """DAVIS-16 J / F and their statistics, checked against facts worked out by
-hand from the protocol (docs/evaluation.md, section 1), not against the code itself."""
+hand from the protocol (docs/evaluation.md, section 1), not against the
+code itself."""
 import math
 import warnings
 from fractions import Fraction
@@ -8,10 +9,20 @@ import cv2
 import numpy as np
 import pytest
 
-from hfan.evaluation import (boundary_radius, decay_bins, disk_kernel,
-                             evaluate_davis, evaluated_frames, f_measure,
-                             frame_scores, jaccard, read_mask, seg2bmap,
-                             sequence_stats, summarize)
+from hfan.evaluation import (
+    boundary_radius,
+    decay_bins,
+    disk_kernel,
+    evaluate_davis,
+    evaluated_frames,
+    f_measure,
+    frame_scores,
+    jaccard,
+    seg2bmap,
+    sequence_stats,
+    summarize,
+)
+from hfan.utils.image_io import read_mask
 
 
 def square(shape, rows, cols):

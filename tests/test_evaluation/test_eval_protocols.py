@@ -17,10 +17,17 @@ import cv2
 import numpy as np
 import pytest
 
-from hfan.evaluation import (add_class_means, class_of, evaluate_davis,
-                             evaluate_vsod, frame_scores, prediction_mask,
-                             prediction_saliency)
-from hfan.evaluation.cli import main_vos, main_vsod
+from hfan.cli.eval_vos import main as main_vos
+from hfan.cli.eval_vsod import main as main_vsod
+from hfan.evaluation import (
+    add_class_means,
+    class_of,
+    evaluate_davis,
+    evaluate_vsod,
+    frame_scores,
+    prediction_mask,
+    prediction_saliency,
+)
 
 SHAPE = (40, 40)
 

@@ -6,13 +6,18 @@ import cv2
 import numpy as np
 import pytest
 
-from hfan.evaluation import (evaluate_vsod, frame_measures, gt_from_image,
-                             saliency_from_image, toolbox_thresholds)
+from hfan.evaluation import (
+    evaluate_vsod,
+    frame_measures,
+    gt_from_image,
+    saliency_from_image,
+    toolbox_thresholds,
+)
 
 EPS = np.spacing(1)
 
 
-# ---- the toolbox's formulas, per pixel, straight from docs/evaluation.md ---------
+# ---- the toolbox's formulas, per pixel, straight from docs/evaluation.md --
 def toolbox_E(fm, gt):
     """Enhanced-alignment measure of a binary map ``fm`` (sum / (N-1+eps))."""
     fm, g = fm.astype(float), gt.astype(float)

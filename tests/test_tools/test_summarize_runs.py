@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-
 from testkit import load_tool, write_run
 
 summarize_runs = load_tool('summarize_runs')

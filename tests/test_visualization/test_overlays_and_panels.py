@@ -3,12 +3,18 @@ visualisation tools (tools/visualize_ablation.py, visualize_features.py)."""
 import cv2
 import numpy as np
 import pytest
-from testkit import load_tool, synthetic_frame, write_test_video
 from PIL import Image
+from testkit import load_tool, synthetic_frame, write_test_video
 
-from hfan.visualization import (add_label, feature_maps_to_images, grid,
-                                hstack_panels, overlay_mask,
-                                probability_heatmap)
+from hfan.visualization import (
+    FusionRecorder,
+    add_label,
+    feature_maps_to_images,
+    grid,
+    hstack_panels,
+    overlay_mask,
+    probability_heatmap,
+)
 
 # every test here runs tiny models: one torch thread (see conftest)
 pytestmark = pytest.mark.usefixtures('one_torch_thread')
@@ -129,7 +135,7 @@ def test_visualize_features_hooks_fam_and_fat(tiny, tmp_path):
     seg = VideoSegmenter(*tiny,
                          cfg_options={'model.test_cfg': dict(mode='whole')})
     head = seg.model.decode_head
-    recorder = tool.FusionRecorder(head)
+    recorder = FusionRecorder(head)
     seg.segment_pair(frame, flow)
     recorder.remove()
     assert sorted(recorder.maps) == [0, 1, 2, 3]
