@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from testkit import ROOT
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+from testkit import ROOT
 
 import hfan  # noqa: F401
 from hfan.apis import load_config
-from mmseg.registry import MODELS
 
 CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'local_configs', '**', '*.py'), recursive=True))
@@ -92,7 +92,7 @@ def resnet_params(layers, deep_stem):
 
 
 def hfan_head_params(chans, e, method='hfan', inner=16):
-    """DESIGN.md / docs/checkpoints.md 2.2-2.3: per level a Linear(C, E),
+    """docs/checkpoints.md 2.2-2.3: per level a Linear(C, E),
     fuse conv 4E->E without bias + BN, classifier E->2 with bias; FAM =
     object_pred (C->2, bias) + key/query (two conv-BN each, C->16->16),
     value (C->16) and out (16->C) conv-BN, bottleneck 2C->C conv-BN; FAT =
@@ -138,11 +138,11 @@ def mit_row(arch, e):
             mit_params(*MIT[arch]) + hfan_head_params(MIT[arch][0], e))
 
 
-# DESIGN.md: Small = MiT-b1 + E 256, Medium = MiT-b2 + E 768, Large = MiT-b3
-# + E 768; the config comments: the CPU demo models MiT-b0 + E 128, the
-# backbone ablations ResNet-101 V1c / Swin-T with Small's E = 256. MMSeg's
-# Swin adds a LayerNorm per output level (2 x (96+192+384+768)) and has no
-# final norm or classifier.
+# docs/checkpoints.md 2.2 and the configs: Small = MiT-b1 + E 256, Medium =
+# MiT-b2 + E 768, Large = MiT-b3 + E 768; the config comments: the CPU demo
+# models MiT-b0 + E 128, the backbone ablations ResNet-101 V1c / Swin-T with
+# Small's E = 256. MMSeg's Swin adds a LayerNorm per output level
+# (2 x (96+192+384+768)) and has no final norm or classifier.
 PUBLISHED = {
     'hfan.small.512x512.160k.py': mit_row('b1', 256),
     'hfan.small.512x512.refine.py': mit_row('b1', 256),
@@ -280,8 +280,7 @@ def test_options_alias_overrides_select_method(tmp_path):
                                               ('hfan', 14_594_508)])
 def test_variant_param_counts(method, published):
     """docs/checkpoints.md 2.3 (small config), minus the unused conv_seg."""
-    sys.path.insert(0, osp.join(ROOT, 'tools'))
-    from count_params import count_model
+    from hfan.apis.model import count_model
     cfg = load_config(
         osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
         {'model.decode_head.select_method': method})

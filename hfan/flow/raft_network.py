@@ -11,6 +11,14 @@ prefix, left by ``nn.DataParallel``, is removed by
 
 Shapes below: B batch, H x W the (padded, multiple of 8) image size,
 h x w = H/8 x W/8 the feature grid.
+
+Attribution: a port of RAFT (Z. Teed and J. Deng, "RAFT: Recurrent
+All-Pairs Field Transforms for Optical Flow", ECCV 2020), whose network
+structure and parameter names follow the original release,
+princeton-vl/RAFT (``core/raft.py``, ``core/extractor.py``,
+``core/update.py``, ``core/corr.py``), Copyright (c) 2020, princeton-vl,
+under the BSD 3-Clause License; its text is reproduced in this project's
+``LICENSE`` ("Third-party code").
 """
 from typing import Dict, List, Optional
 

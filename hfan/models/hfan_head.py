@@ -1,14 +1,23 @@
-"""The HFAN decode head: per-level frame/flow fusion + SegFormer's MLP decoder."""
+"""The HFAN decode head: per-level frame/flow fusion + SegFormer's MLP decoder.
+
+Attribution: the decoder follows SegFormer's all-MLP head (E. Xie, W. Wang,
+Z. Yu, A. Anandkumar, J. M. Alvarez, P. Luo, "SegFormer: Simple and
+Efficient Design for Semantic Segmentation with Transformers", NeurIPS
+2021), as released in NVlabs/SegFormer (NVIDIA Source Code License for
+SegFormer, non-commercial) and as MMSegmentation implements it in
+``mmseg.models.decode_heads.SegformerHead`` (Apache-2.0). The fusion
+modules are HFAN's (Pei et al., ECCV 2022); see ``hfan/models/fusion/``.
+"""
 from typing import List, Sequence
 
 import torch
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from torch import Tensor, nn
-
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+from torch import Tensor, nn
+
 from .dual_stream_encoder import split_streams
 from .fusion import FUSION_BY_METHOD, PARAMETER_FREE_METHODS
 
@@ -89,7 +98,9 @@ class HFANHead(BaseDecodeHead):
                     'MiT-b1..b5: [64, 128, 320, 512]).')
 
     def fuse_levels(self, inputs: Sequence[Tensor]) -> List[Tensor]:
-        """Fuse the frame and flow halves of every level: 4 x (B, C_i, h, w)."""
+        """Fuse the frame and flow halves of every level.
+
+        Returns 4 tensors (B, C_i, h_i, w_i)."""
         inputs = self._transform_inputs(inputs)
         self._check_inputs(inputs)
         return [

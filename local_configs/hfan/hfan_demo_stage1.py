@@ -1,17 +1,16 @@
 # Stage 1 of the demo model: HFAN with MiT-b0 trained FROM SCRATCH (no
 # ImageNet weights) on copy-paste composites of DAVIS-16 *train* footage
-# (tools/make_composite_videos.py), on a 2-core CPU. Stage 2 is
-# hfan_demo.py. The recipe and its figures: docs/benchmarks.md.
+# (tools/make_composite_videos.py), on a CPU. Stage 1b is
+# hfan_demo_stage1b.py, stage 2 hfan_demo.py; the recipe and its figures:
+# docs/demo_model.md.
 _base_ = [
     '../_base_/models/hfan_mit_b0_scratch.py',
     '../_base_/datasets/composite_256.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_160k.py'
+    '../_base_/schedules/schedule_cpu.py'
 ]
-crop_size = (192, 192)
-model = dict(data_preprocessor=dict(size=crop_size))
-# From scratch: a larger lr than fine-tuning, same head multiplier.
-optimizer = dict(lr=6e-4)
-optim_wrapper = dict(optimizer=optimizer, clip_grad=dict(max_norm=1.0))
+# pad to the training crops of composite_256.py
+model = dict(data_preprocessor=dict(size={{_base_.crop_size}}))
+# the CPU schedule at twice its length
 max_iters = 8000
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
@@ -25,7 +24,6 @@ param_scheduler = [
         end=max_iters),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=2000)
-default_hooks = dict(
-    logger=dict(interval=20),
-    checkpoint=dict(interval=2000, max_keep_ckpts=2))
+default_hooks = dict(checkpoint=dict(interval=2000))
+# trained on a CPU: no cuDNN autotuning
 env_cfg = dict(cudnn_benchmark=False)

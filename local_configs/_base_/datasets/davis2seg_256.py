@@ -1,9 +1,8 @@
 # DAVIS-16 (DAVIS2SEG layout) at a CPU scale: frames resized to a short side
 # of 256 (a 480x854 DAVIS frame is tested at 256x455 -> 256x480), training
-# crops of 192x192. Override the location with `--cfg-options
-# davis_root=PATH`.
+# crops of 192x192, two loader workers for a 2-core machine. Only the
+# pipelines and the worker count differ from davis2seg.py.
 _base_ = ['./davis2seg.py']
-davis_root = 'data/DAVIS2SEG'
 crop_size = (192, 192)
 test_scale = (1024, 256)
 train_pipeline = [
@@ -47,20 +46,9 @@ tta_pipeline = [
             [dict(type='PackSegInputs')],
         ])
 ]
-davis_train = dict(
-    type='VOSDataset',
-    data_root=davis_root,
-    data_prefix=dict(
-        img_path='frame/train',
-        flow_path='flow/train',
-        seg_map_path='mask/train'),
-    pipeline=train_pipeline)
-davis_val = dict(
-    type='VOSDataset',
-    data_root=davis_root,
-    data_prefix=dict(
-        img_path='frame/val', flow_path='flow/val', seg_map_path='mask/val'),
-    pipeline=test_pipeline)
-train_dataloader = dict(batch_size=8, num_workers=2, dataset=davis_train)
-val_dataloader = dict(batch_size=1, num_workers=2, dataset=davis_val)
+# merged into the base's datasets: only the pipelines change
+davis_train = dict(pipeline=train_pipeline)
+davis_val = dict(pipeline=test_pipeline)
+train_dataloader = dict(num_workers=2, dataset=davis_train)
+val_dataloader = dict(num_workers=2, dataset=davis_val)
 test_dataloader = val_dataloader

@@ -1,10 +1,10 @@
 # DAVIS-16 train together with the copy-paste composites made from it
 # (composite_256.py), at the CPU scale of davis2seg_256.py, in crops of
-# 256x256: the training set of the demo model's stage 2. With the
-# composites beside the 30 real videos, stage 2 scored higher on DAVIS-16
-# val than on the real videos alone, on two seeds; 256x256 crops scored
-# higher than stage 1's 192x192, and 320x320 no higher than 256x256
-# (docs/benchmarks.md). Validation and test stay on DAVIS-16 val.
+# 256x256: the training set of the demo model's stage 2. The composites
+# keep stage 1's cues in view while the model fine-tunes on 30 real videos;
+# 256x256 crops show more of the scene than stage 1's 192x192 (both
+# choices measured in docs/demo_model.md). Validation and test stay on
+# DAVIS-16 val.
 _base_ = ['./composite_256.py']
 crop_size = (256, 256)
 mixed_train_pipeline = [
@@ -37,9 +37,9 @@ train_dataloader = dict(
             ({{_base_.davis_root}}, {{_base_.composite_root}})
         ]))
 # Tested at a short side of 384 (a 480x854 frame: 384x683 -> 384x704), the
-# top of the training resize: a model trained in these crops scored higher
-# on DAVIS-16 val at 320 and 384 than at 256 (docs/benchmarks.md, "Test
-# scale"). --aug-test keeps the base's scales (192 / 256 / 448).
+# top of the training resize, where a model trained in these crops sees the
+# detail it was trained on (docs/demo_model.md, "Test scale"). --aug-test
+# keeps the base's scales (192 / 256 / 448).
 test_scale = (2048, 384)
 test_pipeline = [
     dict(type='LoadFrameAndFlow'),

@@ -1,6 +1,7 @@
 # Synthetic videos from tools/make_synthetic_videos.py (192x256 frames, the
-# DAVIS2SEG layout). Override the location with `--cfg-options
-# synthetic_root=PATH`.
+# DAVIS2SEG layout), in 128x128 training crops, two loader workers. Only the
+# data root, the pipelines and the worker count differ from davis2seg.py.
+# Override the location with `--cfg-options synthetic_root=PATH`.
 _base_ = ['./davis2seg.py']
 synthetic_root = 'data/synthetic'
 crop_size = (128, 128)
@@ -45,21 +46,11 @@ tta_pipeline = [
             [dict(type='PackSegInputs')],
         ])
 ]
-synthetic_train = dict(
-    type='VOSDataset',
-    data_root=synthetic_root,
-    data_prefix=dict(
-        img_path='frame/train',
-        flow_path='flow/train',
-        seg_map_path='mask/train'),
-    pipeline=train_pipeline)
-synthetic_val = dict(
-    type='VOSDataset',
-    data_root=synthetic_root,
-    data_prefix=dict(
-        img_path='frame/val', flow_path='flow/val', seg_map_path='mask/val'),
-    pipeline=test_pipeline)
+# merged into the base's DAVIS datasets (same folders inside the root)
 train_dataloader = dict(
-    batch_size=8, num_workers=2, dataset=synthetic_train)
-val_dataloader = dict(batch_size=1, num_workers=2, dataset=synthetic_val)
+    num_workers=2,
+    dataset=dict(data_root=synthetic_root, pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=2,
+    dataset=dict(data_root=synthetic_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
