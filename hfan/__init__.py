@@ -1,4 +1,5 @@
-"""HFAN (Hierarchical Feature Alignment Network, ECCV 2022) as an MMSeg 1.x plugin.
+"""HFAN (Hierarchical Feature Alignment Network, ECCV 2022) as an MMSeg 1.x
+plugin.
 
 Importing the package registers its models, datasets, transforms and metrics
 into MMSegmentation's registries. Optional pieces (optical flow with RAFT, the

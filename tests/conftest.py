@@ -7,9 +7,12 @@ import os
 import sys
 
 import pytest
-
-from testkit import ROOT, save_tiny_checkpoint, write_tiny_config, \
-    write_vos_split
+from testkit import (
+    ROOT,
+    save_tiny_checkpoint,
+    write_tiny_config,
+    write_vos_split,
+)
 
 if ROOT not in sys.path:  # infer.py, imported by the CLI tests
     sys.path.insert(0, ROOT)

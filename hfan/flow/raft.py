@@ -7,21 +7,27 @@ import torch
 import torch.nn.functional as F
 
 from .base import FlowEstimator
-from .raft_network import (RAFT, is_original_raft_layout,
-                           load_raft_state_dict, min_image_side)
+from .raft_network import (
+    RAFT,
+    is_original_raft_layout,
+    load_raft_state_dict,
+    min_image_side,
+)
 
 
 def _import_raft():
     try:
-        from torchvision.models.optical_flow import (Raft_Large_Weights,
-                                                     raft_large)
+        from torchvision.models.optical_flow import (
+            Raft_Large_Weights,
+            raft_large,
+        )
     except ImportError as e:
         raise ImportError(
             'torchvision weights need torchvision '
             '(torchvision.models.optical_flow), '
             'which is not installed or does not import against this torch '
-            f'({e}). Pass the original RAFT weights (raft-things.pth: they run '
-            'without torchvision), install the torchvision build that '
+            f'({e}). Pass the original RAFT weights (raft-things.pth: they '
+            'run without torchvision), install the torchvision build that '
             "matches your torch, or use the default DIS flow ('dis').") from e
     return raft_large, Raft_Large_Weights
 

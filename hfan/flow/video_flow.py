@@ -9,19 +9,16 @@ a frame gets every estimate of its forward motion the video holds: the flow
 last frames have one of the two, a one-frame video zero flow. Two estimates
 of one motion, each from its own frame pair, err in different places, so a
 model that is run on both and averaged sees less of either's noise
-(``docs/benchmarks.md``, "Both flow directions at test time").
+(``docs/demo_model.md``, "Both flow directions at test time").
 
 :func:`iter_frames_with_forward_flow` is the project's one frame look-ahead: it
 reads one frame ahead, keeps at most three frames decoded, and hands each
 frame out with its flow, so callers (the segmenter, the app, the
 visualisation tools) hold no frame buffers of their own.
 """
-from typing import (Any, Callable, Iterable, Iterator, List, Optional,
-                    Tuple)
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
-
-from .base import FlowEstimator
 
 _END = object()
 
@@ -113,7 +110,8 @@ def iter_frames_with_flows(
     """Yield ``(t, frame, flows)`` for every frame of a video, in order.
 
     Args:
-        frames, estimator, load, skip: as :func:`iter_frames_with_forward_flow`.
+        frames, estimator, load, skip: as
+            :func:`iter_frames_with_forward_flow`.
         directions: ``'forward'``: one flow a frame, the published rule
             (``t -> t+1``, the last frame ``t -> t-1``). ``'both'``: the
             flow ``t -> t+1`` where frame ``t+1`` exists, then the reversed
@@ -170,10 +168,10 @@ def iter_video_flows(frames: Iterable[Any],
                      skip: Optional[Callable[[int], bool]] = None
                      ) -> Iterator[Optional[np.ndarray]]:
     """Yield one flow per frame of a video, in order: the flows of
-    :func:`iter_frames_with_forward_flow` (same arguments), ``None`` for skipped
-    frames."""
-    for _, _, flow in iter_frames_with_forward_flow(frames, estimator, load=load,
-                                            skip=skip):
+    :func:`iter_frames_with_forward_flow` (same arguments), ``None`` for
+    skipped frames."""
+    for _, _, flow in iter_frames_with_forward_flow(
+            frames, estimator, load=load, skip=skip):
         yield flow
 
 

@@ -7,9 +7,17 @@
                   layouts (palette, 0/255 DAVIS archive, probabilities)
 """
 from .frame_writer import FrameWriter
-from .video import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, FrameFolder,
-                    VideoFile, VideoIOError, count_frames, frame_id,
-                    open_video, save_video)
+from .video import (
+                    IMAGE_EXTENSIONS,
+                    VIDEO_EXTENSIONS,
+                    FrameFolder,
+                    VideoFile,
+                    VideoIOError,
+                    count_frames,
+                    frame_id,
+                    open_video,
+                    save_video,
+)
 
 __all__ = [
     'FrameWriter', 'IMAGE_EXTENSIONS', 'VIDEO_EXTENSIONS', 'FrameFolder',

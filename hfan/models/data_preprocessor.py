@@ -2,10 +2,9 @@
 from typing import Any, Dict, Sequence
 
 import torch
-from torch import Tensor
-
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()

@@ -1,11 +1,11 @@
-"""A backbone that encodes a frame and its optical-flow image with shared weights."""
+"""A backbone that encodes a frame and its optical-flow image with shared
+weights."""
 from typing import List, Tuple
 
 import torch
 from mmengine.model import BaseModule
-from torch import Tensor
-
 from mmseg.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()
@@ -21,7 +21,8 @@ class DualStreamEncoder(BaseModule):
     MMSeg backbone (MiT, ResNet, Swin, ...) serve unchanged.
 
     Args:
-        backbone (dict): Config of the wrapped MMSeg backbone (3-channel input).
+        backbone (dict): Config of the wrapped MMSeg backbone (3-channel
+            input).
         stream_channels (int): Channels of each stream. Default: 3.
         init_cfg (dict, optional): Initialisation config of this wrapper; the
             wrapped backbone keeps its own ``init_cfg``.

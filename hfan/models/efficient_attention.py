@@ -1,9 +1,8 @@
 """MiT's spatial-reduction attention through one fused attention kernel."""
 import torch.nn.functional as F
-from torch import Tensor
-
 from mmseg.models.backbones.mit import EfficientMultiheadAttention
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
+from torch import Tensor
 
 
 class FusedEfficientMultiheadAttention(EfficientMultiheadAttention):

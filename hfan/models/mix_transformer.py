@@ -1,8 +1,8 @@
 """SegFormer's Mix Transformer with the LayerNorm settings of its release."""
 from mmengine.model.weight_init import initialize, update_init_info
-
 from mmseg.models.backbones import MixVisionTransformer
 from mmseg.registry import MODELS
+
 from .checkpoint import MIT_NUM_HEADS, MIT_SETTINGS, load_mit_pretrained
 from .efficient_attention import FusedEfficientMultiheadAttention
 

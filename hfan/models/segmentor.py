@@ -2,10 +2,10 @@
 import torch.distributed as dist
 from mmengine.logging import print_log
 from mmengine.model import revert_sync_batchnorm
-from torch import nn
-
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
+from torch import nn
+
 from .checkpoint import convert_to_hfan
 
 

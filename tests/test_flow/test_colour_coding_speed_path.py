@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from mmcv.visualization import flow2rgb
 
-from hfan.flow.colorize import (RAFT_COLOR_WHEEL, flow_to_color,
-                                mmcv_flow2rgb)
+from hfan.flow.colorize import RAFT_COLOR_WHEEL, flow_to_color, mmcv_flow2rgb
 
 
 def flows():

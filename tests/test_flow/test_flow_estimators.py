@@ -15,8 +15,7 @@ from hfan.flow.colorize import flow_to_bgr, flow_to_color
 from hfan.flow.dis import DISFlow
 from hfan.flow.io import read_flow, write_flow
 from hfan.flow.raft import RAFTFlow
-from hfan.flow.video_flow import (iter_frames_with_flows,
-                                  iter_video_flows)
+from hfan.flow.video_flow import iter_frames_with_flows, iter_video_flows
 
 
 def textured(h=96, w=128, seed=0):
@@ -408,7 +407,8 @@ def test_raft_wrapper_with_a_stand_in_model(tmp_path, monkeypatch):
     torch.save({'state_dict': FakeRaft().state_dict()}, tmp_path / 'c.pth')
     RAFTFlow(weights=str(tmp_path / 'c.pth'), device='cpu')
     torch.save({'other.weight': torch.zeros(1)}, tmp_path / 'bad.pth')
-    with pytest.raises(ValueError, match="neither an original RAFT checkpoint"):
+    with pytest.raises(ValueError,
+                       match='neither an original RAFT checkpoint'):
         RAFTFlow(weights=str(tmp_path / 'bad.pth'), device='cpu')
     RAFTFlow(device='cpu')
     assert calls[-1] == 'C_T_V2'  # torchvision's default weights

@@ -13,9 +13,13 @@ import pytest
 import torch
 
 from hfan.flow import RAFTFlow, build_flow_estimator
-from hfan.flow.raft_network import (RAFT, CorrelationPyramid,
-                                    convex_upsample, is_original_raft_layout,
-                                    load_raft_state_dict)
+from hfan.flow.raft_network import (
+    RAFT,
+    CorrelationPyramid,
+    convex_upsample,
+    is_original_raft_layout,
+    load_raft_state_dict,
+)
 
 
 @pytest.fixture(scope='module')

@@ -9,13 +9,20 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from testkit import ROOT, N, SIZE, synthetic_frame, write_test_video
 from PIL import Image
+from testkit import ROOT, SIZE, N, synthetic_frame, write_test_video
 
 import infer
-from hfan.io.video import (FrameFolder, VideoFile, VideoIOError,
-                           count_frames, frame_id, gif_stride, open_video,
-                           save_video)
+from hfan.io.video import (
+    FrameFolder,
+    VideoFile,
+    VideoIOError,
+    count_frames,
+    frame_id,
+    gif_stride,
+    open_video,
+    save_video,
+)
 from hfan.utils.natural_sort import natural_key
 
 # every test here runs tiny models: one torch thread (see conftest)

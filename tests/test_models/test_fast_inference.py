@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
+from mmseg.models.backbones.mit import EfficientMultiheadAttention
+from mmseg.registry import MODELS
 from testkit import make_batch, tiny_model_cfg
 
 import hfan  # noqa: F401
 from hfan.apis import VideoSegmenter
 from hfan.models.dual_stream_encoder import unique_samples
 from hfan.models.efficient_attention import FusedEfficientMultiheadAttention
-from mmseg.models.backbones.mit import EfficientMultiheadAttention
-from mmseg.registry import MODELS
 
 init_default_scope('mmseg')
 

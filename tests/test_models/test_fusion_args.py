@@ -1,12 +1,12 @@
 """Fusion modules take exactly their arguments: a misspelt config key is an
 error that names it, not a silently ignored keyword (issue 13)."""
 import pytest
-from testkit import tiny_model_cfg
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+from testkit import tiny_model_cfg
 
 import hfan  # noqa: F401
 from hfan.models.fusion import FUSION_BY_METHOD, PARAMETER_FREE_METHODS
-from mmseg.registry import MODELS
 
 init_default_scope('mmseg')
 

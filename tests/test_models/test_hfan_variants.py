@@ -3,13 +3,17 @@ import copy
 
 import pytest
 import torch
-from testkit import MIT_B0, MIT_B0_CHANNELS, make_batch, tiny_model_cfg
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+from testkit import MIT_B0, MIT_B0_CHANNELS, make_batch, tiny_model_cfg
 
 import hfan  # noqa: F401
-from hfan.models import (FUSION_BY_METHOD, AlignedAdaptation,
-                         FeatureAdaptation, FeatureAlignment)
-from mmseg.registry import MODELS
+from hfan.models import (
+    FUSION_BY_METHOD,
+    AlignedAdaptation,
+    FeatureAdaptation,
+    FeatureAlignment,
+)
 
 init_default_scope('mmseg')
 METHODS = ['im', 'fw', 'base', 'fam', 'fat', 'hfan']
@@ -306,7 +310,9 @@ def test_preprocessor_normalises_each_half_as_rgb():
 
 def test_fusion_modules_are_per_level():
     model = MODELS.build(tiny_model_cfg('fam'))
-    widths = [f.object_pred.conv.in_channels for f in model.decode_head.fusions]
+    widths = [
+        f.object_pred.conv.in_channels for f in model.decode_head.fusions
+    ]
     assert widths == MIT_B0_CHANNELS
     # the deepest level has the widest attention bottleneck input (2C)
     last = model.decode_head.fusions[-1].object_context.bottleneck.conv

@@ -21,11 +21,26 @@ def load_tool(name):
     return module
 
 
-from .data import (N, NAMES, SIZE, archive_path, read_pair,  # noqa: E402
-                   synthetic_frame, write_test_video, write_vos_split)
-from .models import (MIT_B0, MIT_B0_CHANNELS, REFINE,  # noqa: E402
-                     make_batch, run_infer, save_tiny_checkpoint,
-                     tiny_model_cfg, write_tiny_config)
+from .data import (  # noqa: E402
+    NAMES,
+    SIZE,
+    N,
+    archive_path,
+    read_pair,
+    synthetic_frame,
+    write_test_video,
+    write_vos_split,
+)
+from .models import (  # noqa: E402
+    MIT_B0,
+    MIT_B0_CHANNELS,
+    REFINE,
+    make_batch,
+    run_infer,
+    save_tiny_checkpoint,
+    tiny_model_cfg,
+    write_tiny_config,
+)
 from .runs import write_run  # noqa: E402
 
 __all__ = [

@@ -56,9 +56,9 @@ def archive_path(out, name):
 
 
 def synthetic_frame(t, size=SIZE, seed=0):
-    """write_vos_split's kind of frame (dark noise, bright square moving right),
-    which the tiny checkpoint is calibrated on: its masks are neither empty
-    nor full."""
+    """write_vos_split's kind of frame (dark noise, a bright square moving
+    right), which the tiny checkpoint is calibrated on: its masks are neither
+    empty nor full."""
     rng = np.random.default_rng(seed + t)
     h, w = size
     frame = rng.integers(0, 120, (h, w, 3), dtype=np.uint8)

@@ -7,10 +7,10 @@ import torch
 from mmengine.config import ConfigDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
-
-from hfan.apis import load_config
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+
+from hfan.apis import load_config
 
 from . import ROOT
 from .data import SIZE, read_pair, write_vos_split
@@ -24,7 +24,8 @@ def tiny_model_cfg(select_method='hfan', channels=32, norm='BN'):
     """An HFAN (MiT-b0) model config small enough for CPU unit tests."""
     return ConfigDict(
         type='VOSEncoderDecoder',
-        data_preprocessor=dict(type='FrameFlowDataPreProcessor', size_divisor=32),
+        data_preprocessor=dict(
+            type='FrameFlowDataPreProcessor', size_divisor=32),
         backbone=dict(type='DualStreamEncoder', backbone=dict(MIT_B0)),
         decode_head=dict(
             type='HFANHead',

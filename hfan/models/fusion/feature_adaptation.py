@@ -1,8 +1,7 @@
 """FAT: adaptive per-pixel, per-channel weighting of the two modalities."""
 from mmcv.cnn import ConvModule, build_norm_layer
-from torch import Tensor, nn
-
 from mmseg.registry import MODELS
+from torch import Tensor, nn
 
 
 def _gate_branch(channels: int, inner_channels: int, norm_cfg: dict,

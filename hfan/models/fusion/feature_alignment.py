@@ -2,11 +2,12 @@
 from typing import Tuple
 
 from mmcv.cnn import ConvModule
-from torch import Tensor, nn
-
-from mmseg.models.decode_heads.ocr_head import (ObjectAttentionBlock,
-                                                SpatialGatherModule)
+from mmseg.models.decode_heads.ocr_head import (
+    ObjectAttentionBlock,
+    SpatialGatherModule,
+)
 from mmseg.registry import MODELS
+from torch import Tensor, nn
 
 
 @MODELS.register_module()

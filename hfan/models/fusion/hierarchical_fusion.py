@@ -1,7 +1,7 @@
 """HFAN's full fusion: FAM alignment followed by FAT adaptation."""
+from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from mmseg.registry import MODELS
 from .feature_adaptation import FeatureAdaptation
 from .feature_alignment import FeatureAlignment
 

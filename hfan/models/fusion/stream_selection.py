@@ -3,9 +3,8 @@
 Like every fusion they are built per level from the level's width
 ``channels`` (unused here), and take no other argument.
 """
-from torch import Tensor, nn
-
 from mmseg.registry import MODELS
+from torch import Tensor, nn
 
 
 @MODELS.register_module()
