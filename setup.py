@@ -1,7 +1,8 @@
 """HFAN: Hierarchical Feature Alignment Network, an MMSegmentation 1.x plugin.
 
-Use ``bash tools/install.sh``: it installs torch, builds onedl-mmcv's ops once
-per machine and installs the pinned stack before this package.
+Use ``bash tools/install.sh``: it installs torch (an installed build, CPU or
+CUDA, is kept), onedl-mmcv without its compiled ops (nothing here needs them;
+``--with-ops`` builds them) and the pinned stack before this package.
 """
 import os.path as osp
 
@@ -13,6 +14,16 @@ def read_version():
     with open(osp.join(osp.dirname(__file__), 'hfan', 'version.py')) as f:
         exec(f.read(), scope)
     return scope['__version__']
+
+
+def read_console_scripts():
+    """``hfan-<name> = hfan.cli.<module>:main`` for every command, from
+    ``hfan/cli/commands.py`` (read, not imported: torch may not be there)."""
+    scope = {}
+    path = osp.join(osp.dirname(__file__), 'hfan', 'cli', 'commands.py')
+    with open(path) as f:
+        exec(f.read(), scope)
+    return scope['console_scripts']()
 
 
 def read_requirements(path='requirements.txt'):
@@ -40,5 +51,6 @@ setup(
         tests=read_requirements('requirements/tests.txt'),
         app=['gradio'],
         raft=['torchvision']),
+    entry_points=dict(console_scripts=read_console_scripts()),
     license='Apache-2.0',
     zip_safe=False)
