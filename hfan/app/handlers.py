@@ -13,8 +13,9 @@ import tempfile
 import threading
 import time
 import zipfile
+from contextlib import contextmanager
 from itertools import islice
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -31,6 +32,30 @@ KEEP_REQUESTS = 4
 
 class AppError(ValueError):
     """A problem to show to the user (bad upload, model that won't load)."""
+
+
+def _reason(err: BaseException) -> str:
+    """What went wrong, in one line: OpenCV's errors carry a multi-line
+    text naming its source file; their ``err`` field is the condition."""
+    if isinstance(err, cv2.error):
+        detail = getattr(err, 'err', '') or str(err)
+        return f'OpenCV refused the frames ({detail.strip()})'
+    text = ' '.join(str(err).split())
+    return text or type(err).__name__
+
+
+@contextmanager
+def _as_app_error(what: str) -> Iterator[None]:
+    """Every error inside becomes an :class:`AppError` whose message says
+    ``what`` failed and why: the page shows the app's message, never an
+    exception escaping a handler (a tiny video's ``cv2.error``, a model's
+    ``RuntimeError``). :class:`AppError` passes unchanged."""
+    try:
+        yield
+    except AppError:
+        raise
+    except Exception as err:  # noqa: B902 -- each becomes the app's message
+        raise AppError(f'{what}: {_reason(err)}') from err
 
 
 def list_files(folder: str, pattern: str,
@@ -82,7 +107,7 @@ class ModelCache:
             try:
                 self._segmenter = VideoSegmenter(config, checkpoint,
                                                  device=self.device)
-            except (ValueError, KeyError, RuntimeError, OSError) as err:
+            except Exception as err:  # noqa: B902 -- shown on the page
                 raise AppError(f'cannot load {osp.basename(checkpoint)} with '
                                f'{osp.basename(config)}: {err}') from err
             self._key = key
@@ -141,8 +166,18 @@ def segment_video_file(video_path: str,
         ``dict(overlay, zip, frames, seconds, fps, message)``.
 
     Raises:
-        AppError: no upload, an unreadable video, a model that won't load.
+        AppError: every problem (no upload, an unreadable video, a model
+            that won't load, frames the flow estimator refuses such as a
+            video under DIS's minimum size), as the message the page shows.
     """
+    with _as_app_error(f'cannot segment {video_path}'):
+        return _segment_video_file(video_path, config, checkpoint, models,
+                                   work, flow, max_frames, on_frame)
+
+
+def _segment_video_file(video_path, config, checkpoint, models, work,
+                        flow, max_frames, on_frame) -> Dict[str, object]:
+    """The work of :func:`segment_video_file` (its arguments)."""
     if not video_path:
         raise AppError('upload a video first')
     try:
@@ -151,6 +186,7 @@ def segment_video_file(video_path: str,
         raise AppError(str(err)) from None
     total = len(video) if not max_frames else min(len(video), max_frames)
     name = video.name or 'video'
+    h, w = video.size
     out = work.new(name)
     overlay_path = osp.join(out, f'{name}_overlay.webm')
     zip_path = osp.join(out, f'{name}_masks.zip')
@@ -158,29 +194,32 @@ def segment_video_file(video_path: str,
         segmenter = models.get(config, checkpoint)
         start = time.perf_counter()
         count = [0]
-        try:
-            with atomic_path(zip_path) as tmp_zip, zipfile.ZipFile(
-                    tmp_zip, 'w', zipfile.ZIP_STORED) as archive:
+        # e.g. frames under DIS's minimum size: a cv2.error mid-stream
+        with _as_app_error(f'cannot segment {name} ({w}x{h} pixels, '
+                           f'{flow} flow)'):
+            try:
+                with atomic_path(zip_path) as tmp_zip, zipfile.ZipFile(
+                        tmp_zip, 'w', zipfile.ZIP_STORED) as archive:
 
-                def overlays():
-                    # PNGs are compressed already: the zip only stores them.
-                    frames = islice(video, total)
-                    for t, frame, mask in _with_frames(frames, segmenter,
-                                                       flow):
-                        archive.writestr(f'{name}/{frame_id(t)}.png',
-                                         _png(mask * np.uint8(255)))
-                        count[0] += 1
-                        if on_frame is not None:
-                            on_frame(count[0], total)
-                        yield overlay_mask(frame, mask)
+                    def overlays():
+                        # PNGs are compressed already: the zip only stores
+                        # them.
+                        frames = islice(video, total)
+                        for t, frame, mask in _with_frames(
+                                frames, segmenter, flow):
+                            archive.writestr(f'{name}/{frame_id(t)}.png',
+                                             _png(mask * np.uint8(255)))
+                            count[0] += 1
+                            if on_frame is not None:
+                                on_frame(count[0], total)
+                            yield overlay_mask(frame, mask)
 
-                save_video(overlays(), overlay_path, fps=video.fps,
-                           total=total)
-        except VideoIOError as err:
-            raise AppError(str(err)) from None
+                    save_video(overlays(), overlay_path, fps=video.fps,
+                               total=total)
+            except VideoIOError as err:
+                raise AppError(str(err)) from None
         seconds = time.perf_counter() - start
     fps = count[0] / seconds if seconds > 0 else 0.0
-    h, w = video.size
     message = (f'{name}: {count[0]} frames ({w}x{h}) segmented in '
                f'{seconds:.1f} s, {fps:.2f} frames/s (flow: {flow}, '
                f'{segmenter.flow_directions}); model '
@@ -215,7 +254,18 @@ def segment_frame_pair(frame_rgb: Optional[np.ndarray],
 
     Returns:
         the overlay (RGB) and the mask (H, W) uint8 0/255.
+
+    Raises:
+        AppError: every problem (a missing or odd image, a model that won't
+            load or fails on the frame), as the message the page shows.
     """
+    with _as_app_error('cannot segment the frame'):
+        return _segment_frame_pair(frame_rgb, flow_rgb, config, checkpoint,
+                                   models)
+
+
+def _segment_frame_pair(frame_rgb, flow_rgb, config, checkpoint, models):
+    """The work of :func:`segment_frame_pair` (its arguments)."""
     if frame_rgb is None or flow_rgb is None:
         raise AppError('upload both a frame and its flow image')
     frame, flow = (_to_bgr(im, what)
@@ -224,9 +274,10 @@ def segment_frame_pair(frame_rgb: Optional[np.ndarray],
         raise AppError(f'the frame is {frame.shape[1]}x{frame.shape[0]} but '
                        f'the flow image is {flow.shape[1]}x{flow.shape[0]}; '
                        'they must have the same size')
-    with models.lock:
+    with _as_app_error(f'cannot segment the {frame.shape[1]}x'
+                       f'{frame.shape[0]} frame'), models.lock:
         mask, _ = models.get(config, checkpoint).segment_pair(frame, flow)
-    overlay = cv2.cvtColor(overlay_mask(frame, mask), cv2.COLOR_BGR2RGB)
+        overlay = cv2.cvtColor(overlay_mask(frame, mask), cv2.COLOR_BGR2RGB)
     return overlay, mask * np.uint8(255)
 
 

@@ -5,6 +5,7 @@ print the tables, write JSON / CSV).
 Input problems are one ``error:`` line on stderr and exit status 2.
 """
 import argparse
+import os.path as osp
 import sys
 import warnings
 from typing import Callable, Optional, Sequence
@@ -20,6 +21,7 @@ from hfan.evaluation.io import (
 )
 from hfan.evaluation.outputs import STDOUT, check_output_path
 from hfan.evaluation.parallel import default_workers
+from hfan.utils.paths import OutputPathError, same_file
 
 _LAYOUT_HELP = ("'per-video' = ROOT/<video>/<frame>.png, 'flat' = "
                 'ROOT/<video>_<frame>.png (video = text before the last '
@@ -86,6 +88,24 @@ def build_parser(prog: str, description: str,
     return parser
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse ``--json`` / ``--csv`` paths that could not be written, that
+    are one of the inputs or inside an input folder (a GT PNG replaced by
+    JSON), or that are one file (the CSV would replace the JSON)."""
+    inputs = [('PRED_DIR', args.pred_dir), ('GT_DIR', args.gt_dir)]
+    if args.sequences is not None and osp.isfile(args.sequences):
+        inputs.append(('--sequences file', args.sequences))
+    if getattr(args, 'classes', None) is not None:
+        inputs.append(('--classes file', args.classes))
+    check_output_path(args.json, '--json', inputs)
+    check_output_path(args.csv, '--csv', inputs)
+    if STDOUT not in (args.json, args.csv) and None not in (
+            args.json, args.csv) and same_file(args.json, args.csv):
+        raise OutputPathError(
+            f'--json {args.json} and --csv {args.csv} are one file: the CSV '
+            'would replace the JSON; give two paths')
+
+
 def run_evaluation(args: argparse.Namespace, evaluate: Callable[..., dict],
                    format_table: Callable[..., str], keys: Sequence[str],
                    extra_tables: Optional[Callable[[dict], str]] = None,
@@ -107,8 +127,7 @@ def run_evaluation(args: argparse.Namespace, evaluate: Callable[..., dict],
               'stdout; send one of them to a file', file=sys.stderr)
         return 2
     try:
-        check_output_path(args.json, '--json')
-        check_output_path(args.csv, '--csv')
+        _check_outputs(args)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             results = evaluate(

@@ -11,6 +11,11 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from hfan.cli.arguments import add_flow_arg
 from hfan.cli.report import CLIError
 from hfan.flow.io import RAW_FLOW_FORMATS
+from hfan.preparation.settings import (
+    check_settings,
+    flow_settings,
+    output_settings,
+)
 from hfan.preparation.sparse_benchmarks import (
     GT_DIR,
     SparseVideo,
@@ -22,6 +27,7 @@ from hfan.preparation.two_seg import (
     WriteOptions,
     write_2seg_videos,
 )
+from hfan.utils.paths import check_output_not_input, check_writable_folder
 
 
 def add_estimator_args(parser: argparse.ArgumentParser) -> None:
@@ -72,9 +78,33 @@ def flow_spec(args: argparse.Namespace) -> Tuple[str, dict]:
         if args.raft_weights:
             raise CLIError('--raft-weights needs --flow raft')
         return 'dis', {'preset': args.dis_preset}
-    if args.raft_weights and not osp.isfile(args.raft_weights):
-        raise CLIError(f'RAFT weights not found: {args.raft_weights}')
+    if args.raft_weights:
+        if not osp.isfile(args.raft_weights):
+            raise CLIError(f'RAFT weights not found: {args.raft_weights}')
+        from hfan.flow.raft import read_raft_weights
+        read_raft_weights(args.raft_weights)  # a wrong file: before any work
     return 'raft', {'weights': args.raft_weights, 'device': args.device}
+
+
+def run_settings(args: argparse.Namespace, flow: Optional[str],
+                 flow_kwargs: Optional[dict], **extra) -> dict:
+    """The settings recorded in (and checked against) the output root
+    (:mod:`hfan.preparation.settings`): the flow estimator's (``flow``
+    ``None``: no flow is computed), the output options of
+    :func:`add_output_args` and ``extra`` (generator settings)."""
+    settings = {} if flow is None else dict(
+        flow_settings(flow, flow_kwargs), **output_settings(
+            write_options(args)))
+    settings.update(extra)
+    return settings
+
+
+def check_output_root(out: str, sources=()) -> None:
+    """Refuse, before any work, an output root that is, or lies under, a
+    regular file, or that is, lies inside or contains one of ``sources``
+    (``(label, path)`` pairs; ``None`` paths are skipped)."""
+    check_writable_folder(out, 'OUT')
+    check_output_not_input(out, 'OUT', sources, containing=True)
 
 
 def write_options(args: argparse.Namespace) -> WriteOptions:
@@ -113,11 +143,14 @@ def check_splits(parser: argparse.ArgumentParser,
 
 def prepare_2seg(args: argparse.Namespace,
                  make_jobs: Callable[[], Sequence[VideoJob]],
-                 desc: str) -> int:
+                 desc: str, sources: Sequence[Tuple[str, Optional[str]]] = ()
+                 ) -> int:
     """The run of ``prepare_davis.py`` and ``prepare_youtube.py``:
     ``make_jobs()`` lists the videos, ``args`` carries the estimator and
-    output options and ``--out`` / ``--no-progress``; the counts go to
-    stderr."""
+    output options and ``--out`` / ``--no-progress``, ``sources`` the input
+    folders (``(label, path)``) the output root must stay clear of; the
+    counts go to stderr."""
+    check_output_root(args.out, sources)
     flow, flow_kwargs = flow_spec(args)
     stats = write_2seg_videos(
         make_jobs(),
@@ -126,7 +159,8 @@ def prepare_2seg(args: argparse.Namespace,
         flow_kwargs=flow_kwargs,
         workers=args.workers,
         progress=not args.no_progress,
-        desc=desc)
+        desc=desc,
+        settings=run_settings(args, flow, flow_kwargs))
     print(f'{stats.videos} videos ({stats.skipped} already complete), '
           f'{stats.files} files written under {args.out}', file=sys.stderr)
     return 0
@@ -166,12 +200,19 @@ def prepare_sparse(args: argparse.Namespace,
                    desc: str) -> int:
     """The run of the sparse benchmark commands (the options of
     :func:`build_sparse_parser`); the counts go to stderr."""
+    check_output_root(args.out, [
+        ('ROOT', args.root),
+        ('--frames-root', getattr(args, 'frames_root', None))])
     try:
         flow, flow_kwargs = flow_spec(args)
+        settings = run_settings(args, flow, flow_kwargs)
+        # before listing: YouTube-Objects writes its class map there
+        check_settings(args.out, settings)
         videos = list_videos()
         stats = write_sparse_videos(
             videos, write_options(args), flow=flow, flow_kwargs=flow_kwargs,
-            workers=args.workers, progress=not args.no_progress, desc=desc)
+            workers=args.workers, progress=not args.no_progress, desc=desc,
+            settings=settings)
     except OSError as e:  # e.g. the output root is under a file
         raise CLIError(f'cannot write under {args.out}: {e}') from e
     annotated = sum(len(v.gt) for v in videos)

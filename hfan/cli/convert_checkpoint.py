@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         help='store floating-point tensors as float16 (half the size; they '
         'load into float32 models unchanged otherwise)')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace DST if it exists (default: refuse, so that a released '
+        'checkpoint is not replaced by accident)')
+    parser.add_argument(
         '--trust-checkpoint',
         action='store_true',
         help='fully unpickle SRC if weights-only loading refuses it (it can '
@@ -48,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    check_output_path(args.src, args.dst)
+    check_output_path(args.src, args.dst, overwrite=args.overwrite,
+                      others=[('--config', args.config)])
     checkpoint, state_dict, layout = read_source(
         args.src, trust=args.trust_checkpoint)
     print(f'{args.src}: {layout.describe()}')

@@ -17,6 +17,7 @@ from typing import List, Optional
 
 from hfan.cli.arguments import add_cfg_options, add_trust_checkpoint_arg
 from hfan.cli.report import CLIError, run_cli
+from hfan.utils.paths import check_output_not_input, check_writable_file
 
 PROG = 'export_onnx.py'
 
@@ -68,9 +69,11 @@ def _main(argv: Optional[List[str]]) -> int:
                        ('checkpoint', args.checkpoint)):
         if not osp.isfile(path):
             raise CLIError(f'{what} file {path} does not exist')
-        if osp.abspath(path) == osp.abspath(args.out):
-            raise CLIError(f'OUT {args.out} is the {what}; it would be '
-                           'overwritten')
+    # before the minutes of export: OUT may replace none of the inputs
+    check_output_not_input(args.out, 'OUT', [
+        ('config', args.config), ('checkpoint', args.checkpoint),
+        ('--check-frames folder', args.check_frames)])
+    check_writable_file(args.out, 'OUT')
     check = export_and_check(
         args.config, args.checkpoint, args.out,
         frames_dir=args.check_frames, shared_frames=args.shared_frames,

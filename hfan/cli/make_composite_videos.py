@@ -20,15 +20,19 @@ Example:
         --source-split train --splits train:800 val:40 --workers 2
 """
 import argparse
+import os.path as osp
 import sys
+from dataclasses import asdict
 from typing import List, Optional
 
 from hfan.cli._preparation import (
     add_estimator_args,
     add_output_args,
+    check_output_root,
     check_splits,
     flow_spec,
     report_plan,
+    run_settings,
     size_arg,
     split_count_arg,
     write_options,
@@ -78,16 +82,21 @@ def _main(argv: Optional[List[str]]) -> int:
     if args.frames < 2:
         parser.error('--frames must be at least 2 (flow needs a pair)')
     check_splits(parser, args.splits)
+    check_output_root(args.out, [('SRC', args.src)])
     flow, flow_kwargs = flow_spec(args)
+    cfg = CompositeConfig(num_frames=args.frames)
     tasks = composite_tasks(args.src, args.source_split, args.splits,
-                            args.seed, write_options(args),
-                            CompositeConfig(num_frames=args.frames),
-                            args.size)
+                            args.seed, write_options(args), cfg, args.size)
+    # what makes a video: a resume with other values would mix two kinds
+    settings = run_settings(
+        args, flow, flow_kwargs, **asdict(cfg), seed=args.seed,
+        size=args.size, source=osp.realpath(args.src),
+        source_split=args.source_split)
     stats = convert_videos(tasks, make_composite_video, CompositeTask.done,
                            args.out, flow=flow, flow_kwargs=flow_kwargs,
                            workers=args.workers, desc='composite videos',
                            progress=not args.no_progress,
-                           on_plan=report_plan)
+                           on_plan=report_plan, settings=settings)
     print(f'wrote {stats.files} files under {args.out}', file=sys.stderr)
     return 0
 

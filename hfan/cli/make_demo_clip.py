@@ -12,6 +12,7 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
+from hfan.cli._preparation import check_output_root
 from hfan.cli.report import run_cli
 from hfan.preparation.demo_clip import make_demo_clip
 from hfan.utils.defaults import REPO_ROOT
@@ -42,6 +43,7 @@ def _main(argv: Optional[List[str]]) -> int:
     h, _, w = args.size.partition('x')
     if not (h.isdigit() and w.isdigit()):
         parser.error(f'--size: expected HxW, got {args.size!r}')
+    check_output_root(args.out, [('DAVIS root', args.davis)])
     count = make_demo_clip(args.davis, args.video, args.out,
                            (int(h), int(w)), args.frames)
     print(f'{count} frames of {args.video} written under {args.out}',

@@ -21,14 +21,17 @@ Example:
 """
 import argparse
 import sys
+from dataclasses import asdict
 from typing import List, Optional
 
 from hfan.cli._preparation import (
     add_estimator_args,
     add_output_args,
+    check_output_root,
     check_splits,
     flow_spec,
     report_plan,
+    run_settings,
     size_arg,
     split_count_arg,
     write_options,
@@ -86,12 +89,20 @@ def _main(argv: Optional[List[str]]) -> int:
     if args.frames < 1:
         parser.error('--frames must be at least 1')
     check_splits(parser, args.splits)
+    check_output_root(args.out)
     flow, flow_kwargs = flow_spec(args)
-    if args.layout == 'davis':  # no flow is computed
-        flow, flow_kwargs = 'dis', {}
     h, w = args.size
     cfg = SyntheticConfig(height=h, width=w, num_frames=args.frames,
                           max_distractors=args.max_distractors)
+    # what makes a video: a resume with other values would mix two kinds
+    generator = dict(asdict(cfg), layout=args.layout, seed=args.seed)
+    if args.mp4:  # previews may be added later, at the same frame rate
+        generator['preview_fps'] = args.fps
+    if args.layout == 'davis':  # no flow is computed
+        flow, flow_kwargs = 'dis', {}
+        settings = run_settings(args, None, None, **generator)
+    else:
+        settings = run_settings(args, flow, flow_kwargs, **generator)
     opts = write_options(args)
     tasks = [
         SyntheticTask(split, i, args.seed, opts, cfg, args.layout, args.mp4,
@@ -101,7 +112,7 @@ def _main(argv: Optional[List[str]]) -> int:
                            args.out, flow=flow, flow_kwargs=flow_kwargs,
                            workers=args.workers, desc='synthetic videos',
                            progress=not args.no_progress,
-                           on_plan=report_plan)
+                           on_plan=report_plan, settings=settings)
     if args.layout == 'davis':
         write_davis_image_sets(args.out, args.splits)
     print(f'wrote {stats.files} files under {args.out}', file=sys.stderr)

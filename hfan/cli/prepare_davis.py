@@ -76,7 +76,8 @@ def _main(argv: Optional[List[str]]) -> int:
         lambda: davis_jobs(
             args.root, args.splits, args.resolution, args.year,
             annotations=args.annotations),
-        desc='DAVIS videos')
+        desc='DAVIS videos',
+        sources=[('ROOT', args.root), ('--annotations', args.annotations)])
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _main(argv: Optional[List[str]]) -> int:
     args = build_parser().parse_args(argv)
     return prepare_2seg(args, lambda: youtube_jobs(args.root, args.split),
-                        desc='YouTube-VOS videos')
+                        desc='YouTube-VOS videos',
+                        sources=[('ROOT', args.root)])
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from hfan.utils.defaults import DEMO_FRAMES
+from hfan.utils.paths import check_output_not_input, check_writable_file
 
 from .onnx_export import ONNX_OPSET, export_onnx, file_digest, model_digest
 from .onnx_runtime import OnnxRuntimeLogits
@@ -109,9 +110,18 @@ def export_and_check(config: str,
     the checkpoint's SHA-256; ``shared_frames`` exports the graph the ONNX
     Runtime backend runs; ``opset`` defaults to
     :data:`~hfan.deploy.ONNX_OPSET`.
+
+    Raises:
+        hfan.utils.paths.OutputPathError: ``out`` is one of the inputs (the
+            config, the checkpoint), lies in the frames folder, or cannot
+            be written; checked before the model is built.
     """
     from hfan.apis import VideoSegmenter
     from hfan.io.video import FrameFolder
+    check_output_not_input(out, 'the ONNX output', [
+        ('config', config), ('checkpoint', checkpoint),
+        ('frames folder', frames_dir or DEMO_FRAMES)])
+    check_writable_file(out, 'the ONNX output')
     segmenter = VideoSegmenter(
         config, checkpoint, cfg_options=cfg_options,
         trust_checkpoint=trust_checkpoint, cpu_bf16=False, prefetch=False)

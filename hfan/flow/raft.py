@@ -1,21 +1,31 @@
 """RAFT optical flow: the original release's weights run by our own RAFT
 network, torchvision's weights (and its download) through torchvision."""
-from typing import Optional, Union
+import os.path as osp
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hfan.utils.errors import HFANError
+
 from .base import FlowEstimator
 from .raft_network import (
     RAFT,
+    RAFT_SIGNATURE_KEYS,
     is_original_raft_layout,
     load_raft_state_dict,
     min_image_side,
 )
 
 
-def _import_raft():
+def _first_lines(err: BaseException, lines: int = 3) -> str:
+    """The start of a long message (load_state_dict lists every key)."""
+    text = str(err).strip().splitlines()
+    return ' '.join(text[:lines]) + (' ...' if len(text) > lines else '')
+
+
+def _import_raft(weights: Optional[str] = None):
     try:
         from torchvision.models.optical_flow import (
             Raft_Large_Weights,
@@ -23,8 +33,9 @@ def _import_raft():
         )
     except ImportError as e:
         raise ImportError(
-            'torchvision weights need torchvision '
-            '(torchvision.models.optical_flow), '
+            ('torchvision weights' if weights is None else
+             f"{weights} holds torchvision raft_large weights, which") +
+            ' need torchvision (torchvision.models.optical_flow), '
             'which is not installed or does not import against this torch '
             f'({e}). Pass the original RAFT weights (raft-things.pth: they '
             'run without torchvision), install the torchvision build that '
@@ -32,19 +43,96 @@ def _import_raft():
     return raft_large, Raft_Large_Weights
 
 
-def _read_weights(path: str) -> dict:
-    """The state_dict in ``path`` (also under 'state_dict' or 'model')."""
+#: Parameter-name prefixes every torchvision ``raft_large`` state_dict has.
+TORCHVISION_RAFT_PREFIXES = ('feature_encoder.', 'context_encoder.',
+                             'update_block.')
+
+#: What a RAFT checkpoint looks like, for the messages.
+RAFT_CHECKPOINT_HELP = (
+    'expected RAFT-large weights: the original princeton-vl release '
+    '(raft-things.pth, a state_dict with keys such as '
+    f"{', '.join(RAFT_SIGNATURE_KEYS)}, 'module.' prefixes allowed) or a "
+    "state_dict of torchvision's raft_large (keys under "
+    f"{', '.join(p + '*' for p in TORCHVISION_RAFT_PREFIXES)})")
+
+
+class RAFTWeightsError(HFANError, ValueError):
+    """A ``weights`` file that is no RAFT checkpoint; the message names the
+    file, what is wrong and what a RAFT checkpoint looks like."""
+
+
+def is_torchvision_raft_layout(state: dict) -> bool:
+    """Whether ``state`` has torchvision ``raft_large``'s parameter names."""
+    keys = [k[len('module.'):] if k.startswith('module.') else k
+            for k in state]
+    return all(any(k.startswith(p) for k in keys)
+               for p in TORCHVISION_RAFT_PREFIXES)
+
+
+def _unreadable(path: str, err: BaseException) -> str:
+    """Why ``torch.load`` could not read ``path``, in words."""
+    with open(path, 'rb') as f:
+        head = f.read(4096)
+    if not head:
+        return 'the file is empty'
+    if head.startswith(b'PK'):
+        first = str(err).split('. ')[0]
+        return ('a damaged or truncated PyTorch (zip) file, torch.load '
+                f'says: {first}')
+    try:
+        head.decode('utf-8')
+        text = b'\0' not in head
+    except UnicodeDecodeError:
+        text = False
+    if text:
+        return 'it is a text file, not a PyTorch file'
+    return (f'torch.load cannot read it ({type(err).__name__}: '
+            f'{str(err).split(". ")[0][:120]}): not a PyTorch file, or '
+            'truncated')
+
+
+def read_raft_weights(path: str) -> Tuple[dict, str]:
+    """The state_dict in ``path`` (also under ``'state_dict'`` or
+    ``'model'``) and its layout, ``'original'`` or ``'torchvision'``.
+
+    Cheap (no network is built), so a command can check ``--raft-weights``
+    before any work.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        RAFTWeightsError: ``path`` is not a torch file (text, truncated,
+            another format) or holds no RAFT-large state_dict; the message
+            names the file and what a RAFT checkpoint looks like.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'RAFT weights not found: {path}')
     try:
         state = torch.load(path, map_location='cpu', weights_only=True)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'RAFT weights not found: {path}') from None
+    except Exception as err:  # noqa: B902 -- pickle, zip and EOF errors
+        # torch's own message ('101' for a text file: its first byte) names
+        # neither the file nor what was expected
+        raise RAFTWeightsError(
+            f'{path} is not a RAFT checkpoint: {_unreadable(path, err)}; '
+            f'{RAFT_CHECKPOINT_HELP}') from None
     if isinstance(state, dict):
         for key in ('state_dict', 'model'):
             if isinstance(state.get(key), dict):
-                return state[key]
-        return state
-    raise ValueError(f'{path} holds a {type(state).__name__}, not a '
-                     'state_dict of RAFT weights')
+                state = state[key]
+                break
+    if not isinstance(state, dict):
+        raise RAFTWeightsError(
+            f'{path} holds a {type(state).__name__}, not a state_dict of '
+            f'RAFT weights; {RAFT_CHECKPOINT_HELP}')
+    if is_original_raft_layout(state):
+        return state, 'original'
+    if is_torchvision_raft_layout(state):
+        return state, 'torchvision'
+    keys = sorted(map(str, state))
+    shown = ', '.join(keys[:4]) + (', ...' if len(keys) > 4 else '')
+    raise RAFTWeightsError(
+        f'{path} is neither an original RAFT checkpoint (raft-things.pth) '
+        "nor a state_dict of torchvision's raft_large: its "
+        f'{len(keys)} keys are {shown or "none"}; {RAFT_CHECKPOINT_HELP}')
 
 
 class RAFTFlow(FlowEstimator):
@@ -82,19 +170,20 @@ class RAFTFlow(FlowEstimator):
                  weights: Optional[str] = None,
                  device: Union[str, torch.device, None] = None,
                  num_flow_updates: Optional[int] = None):
-        state = None if weights is None else _read_weights(weights)
-        if state is not None and is_original_raft_layout(state):
+        state, layout = (None, 'torchvision') if weights is None \
+            else read_raft_weights(weights)
+        if layout == 'original':
             model = RAFT()
             self.layout = 'original'
             try:
                 model.load_state_dict(load_raft_state_dict(state))
             except RuntimeError as e:
-                raise ValueError(
+                raise RAFTWeightsError(
                     f'{weights} has the original RAFT key names but does '
-                    f'not fit RAFT-large (raft-small is not supported): {e}'
-                ) from e
+                    'not fit RAFT-large (raft-small is not supported): '
+                    f'{_first_lines(e)}; {RAFT_CHECKPOINT_HELP}') from None
         else:
-            raft_large, Raft_Large_Weights = _import_raft()
+            raft_large, Raft_Large_Weights = _import_raft(weights)
             self.layout = 'torchvision'
             if state is None:
                 model = raft_large(weights=Raft_Large_Weights.C_T_V2,
@@ -104,10 +193,11 @@ class RAFTFlow(FlowEstimator):
                 try:
                     model.load_state_dict(state)
                 except (RuntimeError, TypeError, AttributeError) as e:
-                    raise ValueError(
-                        f'{weights} is neither an original RAFT checkpoint '
-                        '(raft-things.pth) nor a state_dict of '
-                        f"torchvision's raft_large: {e}") from e
+                    raise RAFTWeightsError(
+                        f"{weights} has torchvision raft_large's key names "
+                        'but does not fit raft_large (raft_small is not '
+                        f'supported): {_first_lines(e)}; '
+                        f'{RAFT_CHECKPOINT_HELP}') from None
         if num_flow_updates is None:
             num_flow_updates = 20 if self.layout == 'original' else 12
         if device is None:

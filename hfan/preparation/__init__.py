@@ -7,6 +7,8 @@ runtime dataset and transforms are :mod:`hfan.datasets`.
     two_seg             the 2SEG layout and the per-video writer
     convert             the one convert loop: skip complete videos, write
                         the others (optionally in a process pool)
+    settings            what an output root was made with, so a resume
+                        with other settings is refused
     davis, youtube      DAVIS-2016/2017 and YouTube-VOS downloads
     sparse_benchmarks   Long-Videos, FBMS-59, YouTube-Objects (+ their GT)
     synthetic           synthetic videos with exact masks

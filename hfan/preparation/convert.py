@@ -6,18 +6,26 @@ A video is any picklable job; ``convert(job, estimator)`` writes it and
 returns the number of files written, ``is_done(job)`` says whether its
 outputs are complete. One flow estimator is built per process: in this
 process, or in each worker of a process pool (``workers`` > 1).
+
+Before anything is skipped, the output root is checked (not a file, not
+under one) and, given the run's ``settings``, compared with what the root
+was made with (:mod:`hfan.preparation.settings`): a video made otherwise
+is not "complete" for this run.
 """
 import multiprocessing
 import os
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import cv2
 from tqdm import tqdm
 
 from hfan.flow.builder import build_flow_estimator
 from hfan.utils.atomic_io import remove_stale_tmp
+from hfan.utils.paths import check_writable_folder
+
+from .settings import check_settings, record_settings
 
 
 @dataclass
@@ -101,7 +109,8 @@ def convert_videos(jobs: Sequence,
                    workers: int = 1,
                    progress: bool = True,
                    desc: str = 'videos',
-                   on_plan: Optional[Callable[[ConvertStats], None]] = None
+                   on_plan: Optional[Callable[[ConvertStats], None]] = None,
+                   settings: Optional[Dict[str, Any]] = None
                    ) -> ConvertStats:
     """Convert every job of ``jobs`` whose outputs are not complete.
 
@@ -118,15 +127,31 @@ def convert_videos(jobs: Sequence,
         desc: the progress bar's label.
         on_plan: called with the counts (``files`` 0) once the complete
             videos are known, before any work (a command reports there).
+        settings: what changes the outputs (:mod:`.settings`: flow
+            estimator, JPEG quality, generator settings); checked against
+            the root's record before anything is skipped, and recorded.
 
     Returns:
         :class:`ConvertStats`.
+
+    Raises:
+        hfan.utils.paths.OutputPathError: ``out_root`` is, or lies under, a
+            regular file, or cannot be written.
+        SettingsMismatchError: ``out_root`` was prepared with other
+            ``settings``.
     """
+    # before any work: a root that cannot be created would otherwise fail
+    # in the first write, with an OSError naming neither path
+    check_writable_folder(out_root, 'the output root')
+    if settings is not None:
+        check_settings(out_root, settings)
     todo = [job for job in jobs if not is_done(job)]
     stats = ConvertStats(len(jobs), len(jobs) - len(todo), 0)
     if on_plan is not None:
         on_plan(stats)
     os.makedirs(out_root, exist_ok=True)
+    if settings is not None:
+        record_settings(out_root, settings)
     remove_stale_tmp(out_root)
     try:
         written = run_jobs(

@@ -11,6 +11,8 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
+from hfan.utils.paths import check_output_not_input, check_writable_folder
+
 from .sources import PrepareError, decode_frame, read_binary_mask, read_file
 from .two_seg import atomic_write_image
 
@@ -28,7 +30,12 @@ def make_demo_clip(davis_root: str,
     Raises:
         PrepareError: the video's folder, a frame or a mask is missing or
             unreadable (the message names it).
+        hfan.utils.paths.OutputPathError: ``out_root`` is, lies under or
+            contains ``davis_root``, or is (under) a regular file.
     """
+    check_writable_folder(out_root, 'the output root')
+    check_output_not_input(out_root, 'the output root',
+                           [('DAVIS root', davis_root)], containing=True)
     h, w = size
     img_dir = osp.join(davis_root, 'JPEGImages', '480p', video)
     ann_dir = osp.join(davis_root, 'Annotations', '480p', video)

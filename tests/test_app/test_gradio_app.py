@@ -117,6 +117,56 @@ def test_handlers_report_bad_uploads(tiny, tmp_path):
         segment_frame_pair(frame, None, *tiny, models)
 
 
+@pytest.mark.parametrize('size', [(8, 8), (10, 11)])
+def test_a_video_too_small_for_dis_is_the_apps_message(tiny, tmp_path,
+                                                       size):
+    """Frames under DIS's minimum (about 12 pixels a side): OpenCV's
+    cv2.error used to escape the handler; now the app's own message names
+    the video, its size and the flow, and no output is left behind."""
+    h, w = size
+    folder = tmp_path / 'dot'
+    folder.mkdir()
+    for t in range(3):
+        assert cv2.imwrite(str(folder / f'{t:05d}.png'),
+                           np.full((h, w, 3), 40 * t, np.uint8))
+    work = WorkDir(str(tmp_path / 'work'))
+    with pytest.raises(AppError) as info:
+        segment_video_file(str(folder), *tiny, ModelCache('cpu'), work)
+    msg = str(info.value)
+    assert msg.startswith(f'cannot segment dot ({w}x{h} pixels, dis flow)')
+    assert '\n' not in msg and 'opencv/modules' not in msg
+    leftovers = [n for _, _, files in os.walk(work.root) for n in files]
+    assert leftovers == []
+
+
+def test_every_handler_error_is_the_apps_message(tiny, upload, tmp_path,
+                                                 monkeypatch):
+    """An error the handlers do not foresee (here the model failing on a
+    frame) reaches the page as an AppError naming what failed and why,
+    not as the exception itself."""
+    from hfan.apis.inference import VideoSegmenter
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('CUDA out of memory (simulated)')
+
+    models = ModelCache('cpu')
+    models.get(*tiny)
+    monkeypatch.setattr(VideoSegmenter, 'segment_frame', broken)
+    monkeypatch.setattr(VideoSegmenter, 'segment_pair', broken)
+    work = WorkDir(str(tmp_path / 'work'))
+    with pytest.raises(AppError, match=r'cannot segment walk \(96x64 pixels, '
+                       r'dis flow\): CUDA out of memory \(simulated\)'):
+        segment_video_file(upload, *tiny, models, work)
+    frame = synthetic_frame(0)
+    with pytest.raises(AppError, match='cannot segment the 96x64 frame: '
+                       'CUDA out of memory'):
+        segment_frame_pair(frame, frame, *tiny, models)
+    empty = np.zeros((0, 0, 3), np.uint8)  # OpenCV's cv2.error inside
+    with pytest.raises(AppError, match='cannot segment the frame: OpenCV '
+                       'refused the frames'):
+        segment_frame_pair(empty, empty, *tiny, models)
+
+
 def test_dropdown_lists_configs_and_checkpoints(tmp_path):
     configs = list_files(osp.join(ROOT, 'local_configs', 'hfan'), '*.py',
                          ['/x/mine.py'])

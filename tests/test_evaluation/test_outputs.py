@@ -46,3 +46,26 @@ def test_a_read_only_folder_is_refused(tmp_path):
             check_output_path(str(locked / 'res.json'), '--json')
     finally:
         locked.chmod(0o700)
+
+
+def test_an_input_or_a_path_inside_an_input_folder_is_refused(tmp_path):
+    gt = tmp_path / 'gt'
+    (gt / 'cows').mkdir(parents=True)
+    png = gt / 'cows' / '00000.png'
+    png.write_bytes(b'a ground-truth mask')
+    seqs = tmp_path / 'val.txt'
+    seqs.write_text('cows\n')
+    (tmp_path / 'link.json').symlink_to(seqs)
+    inputs = [('GT_DIR', str(gt)), ('--sequences file', str(seqs))]
+    with pytest.raises(ValueError, match=f'--json {png} is a file in the '
+                       f'GT_DIR {gt}: writing there would overwrite'):
+        check_output_path(str(png), '--json', inputs)
+    with pytest.raises(ValueError, match='is inside the GT_DIR'):
+        check_output_path(str(gt / 'new' / 'res.json'), '--json', inputs)
+    for spelling in (seqs, tmp_path / 'gt' / '..' / 'val.txt',
+                     tmp_path / 'link.json'):
+        with pytest.raises(ValueError, match='is the --sequences file'):
+            check_output_path(str(spelling), '--csv', inputs)
+    check_output_path(str(tmp_path / 'res.json'), '--json', inputs)
+    assert png.read_bytes() == b'a ground-truth mask'
+    assert seqs.read_text() == 'cows\n'

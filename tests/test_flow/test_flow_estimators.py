@@ -367,7 +367,11 @@ class FakeRaft(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.conv = torch.nn.Conv2d(3, 2, 1)
+        # torchvision raft_large's top-level modules (what the layout is
+        # recognised by); their weights are not used
+        self.feature_encoder = torch.nn.Conv2d(3, 2, 1)
+        self.context_encoder = torch.nn.Conv2d(3, 2, 1)
+        self.update_block = torch.nn.Conv2d(2, 2, 1)
 
     def forward(self, image1, image2, num_flow_updates=12):
         assert image1.shape == image2.shape and image1.shape[0] == 1
@@ -412,6 +416,53 @@ def test_raft_wrapper_with_a_stand_in_model(tmp_path, monkeypatch):
         RAFTFlow(weights=str(tmp_path / 'bad.pth'), device='cpu')
     RAFTFlow(device='cpu')
     assert calls[-1] == 'C_T_V2'  # torchvision's default weights
+
+
+def _bad_raft_file(kind, path):
+    if kind == 'text':
+        path.write_text('these are my notes, not weights\n')
+    elif kind == 'empty':
+        path.write_bytes(b'')
+    else:
+        torch.save({'encoder.weight': torch.zeros(4, 4),
+                    'head.bias': torch.zeros(2)}, path)
+        if kind == 'truncated':
+            data = path.read_bytes()
+            path.write_bytes(data[:len(data) // 2])
+    return str(path)
+
+
+@pytest.mark.parametrize('kind, why', [
+    ('text', 'it is a text file'), ('empty', 'the file is empty'),
+    ('truncated', 'damaged or truncated'),
+    ('other keys', 'its 2 keys are encoder.weight, head.bias')])
+def test_raft_names_a_file_that_is_no_raft_checkpoint(tmp_path, kind, why):
+    """Not '101' (torch's message for a text file) nor advice to install
+    torchvision: the file, what is wrong, what a RAFT checkpoint holds;
+    before any network is built or torchvision imported."""
+    from hfan.flow.raft import RAFTWeightsError, read_raft_weights
+    path = _bad_raft_file(kind, tmp_path / 'w.pth')
+    for load in (read_raft_weights, lambda p: RAFTFlow(p, device='cpu')):
+        with pytest.raises(RAFTWeightsError) as info:
+            load(path)
+        msg = str(info.value)
+        assert msg.startswith(path) and why in msg
+        assert 'raft-things.pth' in msg and 'fnet.conv1.weight' in msg
+        assert "torchvision's raft_large" in msg and 'install' not in msg
+        assert '101' not in msg.replace(path, '')
+    with pytest.raises(FileNotFoundError, match='RAFT weights not found'):
+        read_raft_weights(str(tmp_path / 'missing.pth'))
+
+
+def test_raft_layouts_are_recognised_by_their_keys(tmp_path):
+    from hfan.flow.raft import read_raft_weights
+    from hfan.flow.raft_network import RAFT_SIGNATURE_KEYS
+    original = {'module.' + k: torch.zeros(1) for k in RAFT_SIGNATURE_KEYS}
+    torch.save(original, tmp_path / 'o.pth')
+    assert read_raft_weights(str(tmp_path / 'o.pth'))[1] == 'original'
+    torch.save({'model': FakeRaft().state_dict()}, tmp_path / 't.pth')
+    state, layout = read_raft_weights(str(tmp_path / 't.pth'))
+    assert layout == 'torchvision' and 'feature_encoder.weight' in state
 
 
 def test_raft_wrapper_pads_small_frames_as_raft(tmp_path):

@@ -835,3 +835,27 @@ def test_other_backbones_build_and_train_step(name, channels, tmp_path):
     loss.backward()
     grads = [p.grad for p in model.backbone.parameters() if p.requires_grad]
     assert all(g is not None for g in grads)
+
+
+def test_output_path_keeps_existing_files_and_other_inputs(tmp_path):
+    src = tmp_path / 'a.pth'
+    src.write_bytes(b'x')
+    old = tmp_path / 'released.pth'
+    old.write_bytes(b'an earlier release')
+    config = tmp_path / 'model.py'
+    config.write_text('model = dict()\n')
+    with pytest.raises(CheckpointConversionError,
+                       match=f'DST {old} already exists; pass --overwrite'):
+        check_output_path(str(src), str(old), overwrite=False)
+    check_output_path(str(src), str(old), overwrite=True)
+    with pytest.raises(CheckpointConversionError,
+                       match=f'DST {config} is the --config {config}'):
+        check_output_path(str(src), str(config),
+                          others=[('--config', str(config))])
+    (tmp_path / 'afile').write_text('x')
+    with pytest.raises(CheckpointConversionError,
+                       match=f"{tmp_path / 'afile'} is a file, not a "
+                       'folder'):
+        check_output_path(str(src), str(tmp_path / 'afile' / 'b.pth'))
+    assert old.read_bytes() == b'an earlier release'
+    assert config.read_text() == 'model = dict()\n'

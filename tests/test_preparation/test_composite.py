@@ -17,6 +17,7 @@ from hfan.preparation.composite import (
     list_source_frames,
     render_composite,
 )
+from hfan.preparation.settings import SETTINGS_FILE
 from hfan.preparation.synthetic import encode_jpeg
 from hfan.preparation.two_seg import (
     FrameSpec,
@@ -147,11 +148,12 @@ def test_tool_writes_resumes_and_names_bad_sources(sources, tmp_path,
                     '--frames', '3') == 0
     files = sorted(str(p.relative_to(out)) for p in out.rglob('*')
                    if p.is_file())
-    assert files == sorted(
+    assert files == sorted([SETTINGS_FILE] + [  # + what they were made with
         f'{kind}/{split}/cmp-{split}-{i:04d}_{t:05d}.{ext}'
         for split, n in (('train', 2), ('val', 1)) for i in range(n)
         for t in range(3)
-        for kind, ext in (('frame', 'jpg'), ('flow', 'jpg'), ('mask', 'png')))
+        for kind, ext in (('frame', 'jpg'), ('flow', 'jpg'), ('mask', 'png'))
+    ])
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob('*')}
     run_tool(sources, out, '--splits', 'train:2', 'val:1', '--frames', '3')
     assert {p: p.stat().st_mtime_ns for p in out.rglob('*')} == stamps

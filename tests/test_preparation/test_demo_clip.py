@@ -43,7 +43,8 @@ def test_frames_and_masks_at_half_size(davis, tmp_path):
 def test_missing_video_names_the_folder(davis, tmp_path, capsys):
     with pytest.raises(PrepareError, match='JPEGImages/480p/cat'):
         make_demo_clip(str(davis), 'cat', str(tmp_path / 'o'))
-    assert command.main([str(davis), 'cat', '--out', str(tmp_path)]) == 1
+    assert command.main([str(davis), 'cat', '--out',
+                         str(tmp_path / 'o')]) == 1
     err = capsys.readouterr().err
     assert err.startswith('make_demo_clip.py: error: folder not found: ')
     with pytest.raises(SystemExit) as e:

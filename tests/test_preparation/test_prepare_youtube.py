@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from hfan.cli import prepare_youtube
+from hfan.preparation.settings import SETTINGS_FILE
 from hfan.preparation.synthetic import palette_png
 from hfan.preparation.two_seg import WriteOptions, process_video
 from hfan.preparation.youtube import youtube_jobs
@@ -39,9 +40,12 @@ def write(path, data):
 
 
 def tree(root):
+    """The data files under ``root`` with their times (the settings record
+    beside them has tests of its own: test_resume_settings.py)."""
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns
-        for p in Path(root).rglob('*') if p.is_file()
+        for p in Path(root).rglob('*')
+        if p.is_file() and p.name != SETTINGS_FILE
     }
 
 

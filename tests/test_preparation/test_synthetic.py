@@ -10,6 +10,7 @@ from PIL import Image
 
 from hfan.cli import make_synthetic_videos
 from hfan.io import save_video
+from hfan.preparation.settings import SETTINGS_FILE
 from hfan.preparation.synthetic import (
     SyntheticConfig,
     encode_jpeg,
@@ -65,9 +66,12 @@ def run_tool(*args):
 
 
 def tree(root):
+    """The data files under ``root`` with their times (the settings record
+    beside them has tests of its own: test_resume_settings.py)."""
     return {
         str(p.relative_to(root)): p.stat().st_mtime_ns
-        for p in Path(root).rglob('*') if p.is_file()
+        for p in Path(root).rglob('*')
+        if p.is_file() and p.name != SETTINGS_FILE
     }
 
 

@@ -12,13 +12,19 @@ The steps, in the order the converter takes them::
 """
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
 
 from hfan.utils.atomic_io import atomic_path
 from hfan.utils.errors import HFANError
+from hfan.utils.paths import (
+    OutputPathError,
+    check_output_not_input,
+    check_writable_file,
+    same_file,
+)
 
 from .layout import (
     CheckpointLayout,
@@ -39,10 +45,20 @@ class CheckpointConversionError(HFANError):
     overwrite it; nothing is written."""
 
 
-def check_output_path(src: str, dst: str) -> None:
+def check_output_path(src: str, dst: str, *, overwrite: bool = True,
+                      others: Sequence[Tuple[str, Optional[str]]] = ()
+                      ) -> None:
     """Refuse, before reading anything, a ``dst`` that is ``src`` (by any
     spelling: relative, absolute, a symlink, a hard link) or a folder: the
     source would be overwritten (e.g. by its own float16 copy).
+
+    Args:
+        src, dst: the source checkpoint and the output file.
+        overwrite: whether an existing ``dst`` (another file than the
+            inputs) may be replaced; ``False`` refuses it, naming the
+            option that allows it.
+        others: ``(label, path)`` of the other inputs (the ``--config``),
+            which ``dst`` may not be either.
 
     Raises:
         CheckpointConversionError: naming ``dst`` and what to give instead.
@@ -51,13 +67,19 @@ def check_output_path(src: str, dst: str) -> None:
         raise CheckpointConversionError(
             f'DST {dst} is a folder; give the output file name, e.g. ' +
             osp.join(dst, osp.basename(src)))
-    same = osp.realpath(src) == osp.realpath(dst)
-    if not same and osp.exists(src) and osp.exists(dst):
-        same = osp.samefile(src, dst)
-    if same:
+    if same_file(src, dst):
         raise CheckpointConversionError(
             f'DST {dst} is the source file {src}: converting would '
             'overwrite the input; give another output file')
+    try:
+        check_output_not_input(dst, 'DST', others)
+        check_writable_file(dst, 'DST')
+    except OutputPathError as err:
+        raise CheckpointConversionError(str(err)) from None
+    if not overwrite and osp.lexists(dst):
+        raise CheckpointConversionError(
+            f'DST {dst} already exists; pass --overwrite to replace it, or '
+            'give another output file')
 
 
 def read_source(
