@@ -20,7 +20,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from torch import nn
 
-from hfan.models.checkpoint import load_hfan_checkpoint
+from hfan.models.checkpoint import check_weights_only, load_hfan_checkpoint
 
 from .launch import configure_cpu_distributed, set_work_dir
 
@@ -108,6 +108,9 @@ def evaluate_checkpoint(cfg: Config,
     Raises:
         CheckpointMismatchError: the checkpoint does not fit the model.
     """
+    # before the Runner creates the work dir and its logs: a refused
+    # checkpoint leaves nothing behind
+    check_weights_only(checkpoint, trust=trust_checkpoint)
     runner = Runner.from_cfg(cfg)
     load_hfan_checkpoint(segmentor_of(runner.model), checkpoint,
                          strict=True, trust=trust_checkpoint)

@@ -1,11 +1,12 @@
 """``tools/train.py``: train an HFAN model with MMSeg 1.x / mmengine
 (stage 1 ``*.160k.py`` or stage 2 ``*.refine.py``), Config -> Runner as
-MMSeg's tools/train.py; the setup is :mod:`hfan.apis.training`."""
+MMSeg's tools/train.py; the setup is :mod:`hfan.apis.training`, the Runner
+:class:`hfan.engine.WeightsOnlyRunner` (every checkpoint read weights-only
+unless ``--trust-checkpoint``)."""
 import argparse
 import logging
 
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 from hfan.apis import load_config
 from hfan.apis.launch import check_data_roots, init_cpu_distributed
@@ -13,9 +14,11 @@ from hfan.apis.training import check_load_from, prepare_train_config
 from hfan.cli.arguments import (
     add_cfg_options,
     add_launcher_args,
+    add_trust_checkpoint_arg,
     export_local_rank,
 )
 from hfan.cli.report import run_cli
+from hfan.engine import WeightsOnlyRunner
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,13 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar='CHECKPOINT',
         help='resume training: from CHECKPOINT, or (no value) from the '
-        'latest checkpoint in the work dir; stops with an error when there '
+        'latest checkpoint in the work dir itself (the one its '
+        'last_checkpoint names if that is in the work dir, else the '
+        'highest iter_*.pth / epoch_*.pth); stops with an error when there '
         'is none (see --auto-resume)')
     parser.add_argument(
         '--auto-resume',
         action='store_true',
         help="resume from the latest checkpoint in the work dir if any, "
         "else start fresh (mmengine's behaviour)")
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='start fresh in a work dir that holds checkpoints of another '
+        'run, replacing those this run saves again (without it such a run '
+        'is refused; stage 2 in stage 1\'s work dir needs no flag)')
     parser.add_argument(
         '--load-from',
         help='initialise the model from this checkpoint (no optimizer '
@@ -64,13 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
         '--deterministic',
         action='store_true',
         help='deterministic CUDNN/torch algorithms')
+    add_trust_checkpoint_arg(parser)
     add_cfg_options(parser)
     add_launcher_args(parser, 'dist_train.sh')
     return parser
 
 
 def _main(argv=None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.overwrite and (args.resume or args.auto_resume):
+        parser.error('--overwrite (start fresh) and --resume / '
+                     '--auto-resume (continue) exclude each other')
     export_local_rank(args)
     cfg = load_config(args.config, args.cfg_options)
     # --resume without a value: the latest checkpoint of the work dir
@@ -85,15 +101,19 @@ def _main(argv=None) -> None:
         load_from=args.load_from,
         amp=args.amp,
         seed=args.seed,
-        deterministic=args.deterministic)
+        deterministic=args.deterministic,
+        overwrite=args.overwrite,
+        trust_checkpoint=args.trust_checkpoint)
     # Before the Runner prints its banner and builds the datasets.
     check_data_roots(cfg)
     init_cpu_distributed(cfg.launcher)
-    runner = Runner.from_cfg(cfg)
-    check_load_from(runner, cfg, strict=not args.non_strict_load)
-    if cfg.resume and cfg.load_from is None:
-        print_log(f'resuming from the latest checkpoint in {cfg.work_dir} '
-                  '(if any)', logger='current', level=logging.INFO)
+    runner = WeightsOnlyRunner.from_cfg(
+        cfg, trust_checkpoint=args.trust_checkpoint)
+    check_load_from(runner, cfg, strict=not args.non_strict_load,
+                    trust=args.trust_checkpoint)
+    if cfg.resume:
+        print_log(f'resuming from {cfg.load_from}', logger='current',
+                  level=logging.INFO)
     runner.train()
 
 

@@ -96,21 +96,64 @@ def read_checkpoint(path: str,
         raise CheckpointFileError(
             f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
             ' (truncated or damaged?)') from None
-    try:
-        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-    except Exception:  # noqa: BLE001  (a legacy, non-zip file)
-        names = [str(refused).splitlines()[0]]
+    names = _refused_globals(path, refused)
     if not trust:
-        raise UntrustedCheckpointError(
-            f'{path} holds Python objects that weights-only loading refuses '
-            f'({", ".join(names)}); unpickling them can run code. If you '
-            'trust the file, convert it once to a weights-only copy: '
-            f'python tools/convert_checkpoint.py {path} OUT.pth '
-            '--trust-checkpoint (or pass trust=True / --trust-checkpoint to '
-            'load it as it is)') from None
+        raise _untrusted(path, names) from None
     warnings.warn(f'{path}: fully unpickling a trusted file (it holds '
                   f'{", ".join(names)})', stacklevel=2)
     return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def _refused_globals(path: str, refused: Exception) -> List[str]:
+    """The names of the globals a weights-only load of ``path`` refuses."""
+    try:
+        return torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # noqa: BLE001  (a legacy, non-zip file)
+        return [str(refused).splitlines()[0]]
+
+
+def _untrusted(path: str, names: List[str]) -> UntrustedCheckpointError:
+    """The refusal of :func:`read_checkpoint` and
+    :func:`check_weights_only`, naming the file and what it holds."""
+    return UntrustedCheckpointError(
+        f'{path} holds Python objects that weights-only loading refuses '
+        f'({", ".join(names)}); unpickling them can run code. If you '
+        'trust the file, convert it once to a weights-only copy: '
+        f'python tools/convert_checkpoint.py {path} OUT.pth '
+        '--trust-checkpoint (or pass trust=True / --trust-checkpoint to '
+        'load it as it is)')
+
+
+def check_weights_only(path: str, trust: bool = False) -> None:
+    """Refuse, before any work, a checkpoint that :func:`read_checkpoint`
+    would refuse: missing, damaged, or (unless ``trust``) holding Python
+    objects beyond weights and mmengine's data types.
+
+    The file is unpickled weights-only and thrown away; a zip archive is
+    memory-mapped, so a large checkpoint (with its optimizer state) costs
+    no memory here. A trusted file that needs a full unpickling is not
+    unpickled here (that would run what it holds twice).
+
+    Raises:
+        FileNotFoundError, CheckpointFileError: as :func:`read_checkpoint`.
+        UntrustedCheckpointError: the file needs a full unpickling and
+            ``trust`` is False.
+    """
+    path = osp.expanduser(str(path))
+    check_checkpoint_file(path)
+    try:
+        with torch.serialization.safe_globals(get_torch_safe_globals()):
+            torch.load(path, map_location='cpu', weights_only=True,
+                       mmap=zipfile.is_zipfile(path))
+        return
+    except pickle.UnpicklingError as error:
+        refused = error
+    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
+        raise CheckpointFileError(
+            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
+            ' (truncated or damaged?)') from None
+    if not trust:
+        raise _untrusted(path, _refused_globals(path, refused)) from None
 
 
 def _model_mit(model: nn.Module):
