@@ -1,9 +1,13 @@
 """Loading HFAN configs with command-line overrides."""
+import ast
 import difflib
 import os.path as osp
-from typing import Any, Dict, Optional
+import traceback
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
+
+from hfan.utils.errors import HFANError
 
 # Top-level config values named `*_root` (davis_root, youtube_root, ...) say
 # where a dataset lives. The dataset dicts copy them when the file is parsed,
@@ -93,17 +97,116 @@ def check_option_keys(cfg: Config, cfg_options: Dict[str, Any],
             node = node[part]
 
 
+class ConfigFileError(HFANError):
+    """A config file (or one of its ``_base_`` files) that cannot be read
+    as Python: the message names the file and the line."""
+
+
+def _config_files(path: str) -> List[str]:
+    """``path`` and the local files it inherits (``_base_``, relative or
+    absolute paths; ``package::`` bases are left out), depth first, each
+    once. A file that does not parse ends its branch (it is reported by
+    :func:`_syntax_error_of`)."""
+    files: List[str] = []
+
+    def visit(file: str) -> None:
+        file = osp.abspath(file)
+        if file in files or not osp.isfile(file):
+            return
+        files.append(file)
+        try:
+            with open(file, encoding='utf-8') as f:
+                tree = ast.parse(f.read(), file)
+        except (OSError, SyntaxError, ValueError):
+            return
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == '_base_'
+                    for t in node.targets):
+                try:
+                    bases = ast.literal_eval(node.value)
+                except ValueError:
+                    return
+                for base in [bases] if isinstance(bases, str) else bases:
+                    if isinstance(base, str) and '::' not in base:
+                        visit(osp.join(osp.dirname(file), base))
+
+    visit(path)
+    return files
+
+
+def _syntax_error_of(files: List[str]) -> Optional[SyntaxError]:
+    """The first syntax error among ``files``, with its ``filename`` set
+    (mmengine parses the text without one: ``<unknown>``)."""
+    for file in files:
+        try:
+            with open(file, encoding='utf-8') as f:
+                ast.parse(f.read(), file)
+        except SyntaxError as err:
+            return err
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _where(path: str, file: str, line: Optional[int]) -> str:
+    """``config a.py, line 2``, or for a base file ``config a.py
+    (inherited by b.py through _base_), line 2``."""
+    text = f'config {file}'
+    if osp.abspath(file) != osp.abspath(path):
+        text += f' (inherited by {path} through _base_)'
+    return text + (f', line {line}' if line else '')
+
+
+def read_config_file(path: str) -> Config:
+    """``Config.fromfile(path)``, with an error in the Python of the config
+    or of a file it inherits (a syntax error, an undefined name...) named by
+    file and line: mmengine parses the text without its file name, so a
+    syntax error says only ``(<unknown>, line 2)``.
+
+    Raises:
+        ConfigFileError: a syntax error, or an exception raised while the
+            config's code runs, with the file and line.
+        FileNotFoundError: ``path`` does not exist.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    try:
+        return Config.fromfile(path)
+    except SyntaxError as err:
+        located = _syntax_error_of(_config_files(path)) or err
+        file = located.filename
+        if not file or file.startswith('<'):
+            file = path
+        code = (located.text or '').strip()
+        raise ConfigFileError(
+            f'{_where(path, file, located.lineno)}: syntax error: '
+            f'{located.msg}' + (f' at {code!r}' if code else '') +
+            '; the config must be valid Python') from None
+    except Exception as err:  # the config's code raised while it ran
+        files = _config_files(path)
+        frames = [f for f in traceback.extract_tb(err.__traceback__)
+                  if osp.abspath(f.filename) in files]
+        if not frames:
+            raise
+        frame = frames[-1]
+        code = (frame.line or '').strip()
+        raise ConfigFileError(
+            f'{_where(path, frame.filename, frame.lineno)}: '
+            f'{type(err).__name__}: {err}' +
+            (f' at {code!r}' if code else '')) from None
+
+
 def load_config(path: str,
                 cfg_options: Optional[Dict[str, Any]] = None) -> Config:
     """Read a config and apply ``--cfg-options``/``--options`` overrides.
 
     Every override key must exist in the config (:func:`check_option_keys`).
     Overriding a top-level data-root value (``davis_root``, ``youtube_root``)
-    also moves every dataset whose ``data_root`` was that value.
+    also moves every dataset whose ``data_root`` was that value. An error in
+    the config's Python names the file and line (:func:`read_config_file`).
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'config file {path} does not exist')
-    cfg = Config.fromfile(path)
+    cfg = read_config_file(path)
     if not cfg_options:
         return cfg
     check_option_keys(cfg, cfg_options, path)

@@ -72,22 +72,46 @@ writes them):
                                                roots and the config's test set)
 
 so tools/eval_vos.py reads <output_dir>-DAVIS-16 whatever the input was.
+These folders must be apart from every input: an --output_dir that is,
+is inside, or contains an input file or folder is refused (the masks would
+overwrite PNG frames named like them, or be read back as frames). A frame
+folder that holds masks of an earlier run anyway (with its run record
+.hfan_infer.json) is read without them: the files named <video>_<digits>.png
+for the videos of that record are left out, with a warning.
+
+A video file or frame folder of one frame is refused: HFAN segments the
+object that moves, from the optical flow between frames, and one frame has
+no motion. Frames too small for DIS flow (below 8 pixels on a side, or
+below 12 on both) are refused before any work, naming the input.
 
 A run can be stopped at any time and started again with the same command:
 frames whose outputs all exist are skipped (every PNG is written under a
 temporary name and renamed, so none is ever half-written). The overlay is
 written last, from the masks on disk, once every frame of the video has its
 mask; it too appears under its name only when complete. The settings of
-the run are kept in ``<output_dir>/.hfan_infer.json``, with the identity of
-each video's input (file sizes and the contents of its first and last
-frames); resuming with another config, checkpoint, test mode or flow
-estimator, or with another input of the same video name, is refused unless
-``--overwrite`` is given.
+the run are kept in ``<output_dir>/.hfan_infer.json``, by content: the
+SHA-256 of the checkpoint (and of --raft-weights / --onnx files), a digest
+of the config's model and test pipeline after --cfg-options (test scale,
+sliding windows), and the options that change masks (--aug-test, --fp16,
+--cpu-bf16, --backend, --flow, --flow-directions, a --device other than the
+CPU); with them the identity
+of each video's input (file sizes and the contents of its first and last
+frames) and the settings each video was segmented with. Resuming after any
+of these changed (a checkpoint or config edited in place included), or with
+another input of the same video name, is refused, naming what changed;
+start fresh with --overwrite or another --output_dir. --overwrite for one
+video leaves the other videos' masks marked with their own settings. The
+output folders and the record are created with the first mask: a run that
+fails before it leaves nothing behind.
 
 Exit status: 0 on success; 1 with a message naming the file for a bad input
-(unreadable or empty video, empty or truncated image, folder without images
-or with frames of mixed sizes), a missing or unreadable config/checkpoint,
-a damaged run record or an output that cannot be written. HFAN_DEBUG=1
+(unreadable or empty video, empty, truncated or damaged image -- a JPEG
+that libjpeg reports as "Corrupt JPEG data" --, folder without images or
+with frames of mixed sizes, one frame, frames too small), a missing or
+unreadable config/checkpoint (a config's Python error with its file and
+line), a damaged run record, a refused resume or an output that cannot be
+written or that overlaps an input; 2 for an option value that cannot be
+used (--max-frames 0, --fps nan). HFAN_DEBUG=1
 shows the traceback of an error.
 """
 
@@ -162,7 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--fps', type=float, default=10.0,
         help='frame rate of the overlay for a frame folder or a 2SEG root, '
-        "which have none (a video file's own rate is used; default: 10)")
+        "which have none (a video file's own rate is used; finite, > 0; "
+        'default: 10)')
     parser.add_argument(
         '--aug-test',
         action='store_true',
@@ -209,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         'default: 2)')
     parser.add_argument(
         '--max-frames', type=int, default=None,
-        help='stop after segmenting this many frames (a later run resumes)')
+        help='stop after segmenting this many frames, >= 1 (a later run '
+        'resumes)')
     parser.add_argument(
         '--overwrite',
         action='store_true',

@@ -1,5 +1,5 @@
 """DIS optical flow (OpenCV), the default estimator: fast, CPU only."""
-from typing import Union
+from typing import Optional, Union
 
 import cv2
 import numpy as np
@@ -14,6 +14,11 @@ DIS_PRESETS = {
 }
 
 
+#: DIS needs one side of at least this many pixels (OpenCV's dis_flow.cpp
+#: "either width or height >= 12"); both sides must be >= the patch size.
+MIN_LONG_SIDE = 12
+
+
 class DISFlow(FlowEstimator):
     """Dense Inverse Search flow (``cv2.DISOpticalFlow_create``).
 
@@ -23,6 +28,11 @@ class DISFlow(FlowEstimator):
 
     The frames are converted to grayscale (DIS works on one channel). The
     OpenCV object is not picklable: build one per process.
+
+    OpenCV's DIS refuses small frames (measured with OpenCV 4.13, every
+    preset): both sides must be at least the patch size (8 pixels) and one
+    side at least :data:`MIN_LONG_SIDE` (12); its error names neither the
+    input nor these numbers, so :meth:`check_size` says so first.
     """
 
     name = 'dis'
@@ -38,7 +48,22 @@ class DISFlow(FlowEstimator):
         self.preset = preset
         self._dis = cv2.DISOpticalFlow_create(preset)
 
+    def size_problem(self, height: int, width: int) -> Optional[str]:
+        """Why frames of ``height x width`` pixels are too small for DIS,
+        or ``None`` when they are not."""
+        patch = self._dis.getPatchSize()
+        if min(height, width) < patch or max(height, width) < MIN_LONG_SIDE:
+            return (f'DIS optical flow needs frames of at least {patch} '
+                    f'pixels on each side and {MIN_LONG_SIDE} on one '
+                    f'({MIN_LONG_SIDE}x{patch} and {patch}x{MIN_LONG_SIDE} '
+                    'are the smallest)')
+        return None
+
     def estimate(self, img1: np.ndarray, img2: np.ndarray) -> np.ndarray:
+        problem = self.size_problem(*img1.shape[:2])
+        if problem:  # OpenCV's own error names no size
+            raise ValueError(f'a frame of {img1.shape[1]}x{img1.shape[0]} '
+                             f'pixels: {problem}')
         gray1 = cv2.cvtColor(img1, cv2.COLOR_BGR2GRAY)
         gray2 = cv2.cvtColor(img2, cv2.COLOR_BGR2GRAY)
         return self._dis.calc(gray1, gray2, None)

@@ -1,7 +1,8 @@
 """Per-frame flows of a video, streamed: the rule the published data follows.
 
 Frame ``t`` gets the flow ``t -> t+1``; the last frame, which has no next
-frame, gets the backward flow ``t -> t-1``; a one-frame video gets zero flow.
+frame, gets the backward flow ``t -> t-1``; a one-frame video gets zero flow
+and a warning.
 
 With both directions (:func:`iter_frames_with_flows`, ``directions='both'``)
 a frame gets every estimate of its forward motion the video holds: the flow
@@ -16,6 +17,7 @@ reads one frame ahead, keeps at most three frames decoded, and hands each
 frame out with its flow, so callers (the segmenter, the app, the
 visualisation tools) hold no frame buffers of their own.
 """
+import warnings
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
@@ -153,6 +155,12 @@ def iter_frames_with_flows(
                 # published rule gives the last frame its backward flow as is
                 flows.append(-backward if both else backward)
             if not flows:
+                # HFAN segments what moves: say so rather than hand out an
+                # empty mask without a word (infer.py refuses such input)
+                warnings.warn(
+                    'a video of one frame: it has no motion, its flow is '
+                    'zero and the moving object cannot be segmented from '
+                    'it (the mask is likely empty)', stacklevel=2)
                 flows.append(np.zeros(image.shape[:2] + (2, ), np.float32))
             yield t, image, flows
         if nxt is None:

@@ -6,6 +6,7 @@ parses its command line into one. Each field is one ``infer.py`` option,
 with the same default (``--no-progress`` is ``run``'s ``progress``).
 """
 import dataclasses
+import math
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Union
 
@@ -62,7 +63,7 @@ class InferenceOptions:
       for a video file or frame folder, none otherwise.
     - ``gif_max_frames``: a gif keeps at most this many frames.
     - ``fps``: the frame rate of frame folders and 2SEG roots (a video file
-      keeps its own).
+      keeps its own); finite and > 0.
 
     The model's computation:
 
@@ -84,8 +85,8 @@ class InferenceOptions:
     - ``save_prob``: also write the foreground probabilities (8-bit PNGs).
     - ``batch_size``: frames per forward pass.
     - ``workers``: threads writing PNGs (0: the calling thread).
-    - ``max_frames``: stop after segmenting this many frames (a later run
-      resumes); None: no limit.
+    - ``max_frames``: stop after segmenting this many frames (>= 1; a
+      later run resumes); None: no limit.
     - ``overwrite``: segment every frame again, even into an output folder
       of other settings.
 
@@ -148,10 +149,18 @@ def check_options(options: Any, spell: Spelling = field_spelling) -> None:
                              f'{list(accepted)}, got {value!r}')
     if options.batch_size < 1:
         raise ValueError(f'{spell("batch_size")} must be >= 1')
-    if options.max_frames is not None and options.max_frames < 0:
-        raise ValueError(f'{spell("max_frames")} must be >= 0')
-    if options.fps <= 0:
-        raise ValueError(f'{spell("fps")} must be > 0')
+    # 0 would segment nothing, yet name mask folders that were never
+    # written: a run that is not wanted is not started instead.
+    if options.max_frames is not None and options.max_frames < 1:
+        raise ValueError(f'{spell("max_frames")} must be >= 1 (leave it '
+                         f'out for no limit), got {options.max_frames}')
+    # Checked here, before any work: the overlay writer is the first to
+    # read the rate, after every frame is segmented. NaN compares false
+    # with everything, so `fps <= 0` alone lets it through.
+    if not (isinstance(options.fps, (int, float)) and
+            math.isfinite(options.fps) and options.fps > 0):
+        raise ValueError(f'{spell("fps")} must be a finite number > 0, '
+                         f'got {options.fps!r}')
     if options.gif_max_frames < 1:
         raise ValueError(f'{spell("gif_max_frames")} must be >= 1')
     onnxruntime = spell('backend', 'onnxruntime')

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from hfan.io.video import save_video
 from hfan.utils.atomic_io import remove_stale_tmp
+from hfan.utils.image_io import read_image_bgr
 from hfan.visualization import overlay_mask
 
 from .errors import InferenceError
@@ -26,9 +27,11 @@ def overlay_frames(video: VideoInput, mask_path: Callable[[str], str]):
     """The frames of ``video`` with their masks (read from disk) drawn."""
     for fid, image in zip(video.frame_ids, video.images()):
         path = mask_path(fid)
-        mask = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-        if mask is None:
-            raise InferenceError(f'mask {path} cannot be read')
+        try:  # the one image reader: an empty or cut mask is an error
+            mask = read_image_bgr(path, cv2.IMREAD_GRAYSCALE)
+        except (OSError, ValueError) as err:
+            raise InferenceError(f'mask {path} cannot be read: {err}') \
+                from None
         if mask.shape != image.shape[:2]:
             raise InferenceError(
                 f'mask {path} is {mask.shape[1]}x{mask.shape[0]} but frame '

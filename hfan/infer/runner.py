@@ -15,13 +15,16 @@ from tqdm import tqdm
 
 from hfan.apis import VideoSegmenter, load_config
 from hfan.io.frame_writer import FrameWriter
+from hfan.io.video import VIDEO_FORMATS
+from hfan.models.segmentor import check_test_cfg
 from hfan.utils.defaults import default_device
+from hfan.utils.paths import check_writable_folder, is_inside, same_file
 
 from .errors import InferenceError
 from .options import CPU_BF16_VALUES, InferenceOptions, make_options
 from .overlays import overlay_dir, write_overlays
 from .run_record import check_settings, input_identity, run_settings
-from .sources import SingleVideo, VideoList, build_source
+from .sources import SingleVideo, VideoInput, VideoList, build_source
 
 
 def check_writable(folders: Sequence[str]) -> None:
@@ -29,16 +32,76 @@ def check_writable(folders: Sequence[str]) -> None:
     be created or written: the nearest existing parent must be a writable
     folder."""
     for folder in folders:
-        probe = osp.abspath(folder)
-        while not osp.exists(probe):
-            probe = osp.dirname(probe)
-        if not osp.isdir(probe):
+        check_writable_folder(folder, 'output folder')
+
+
+def check_outputs_apart(outputs: Sequence[str],
+                        inputs: Sequence[str]) -> None:
+    """Refuse output folders that are, are inside, or contain an input.
+
+    infer.py writes ``<video>_<frame>.png`` masks: into the frame folder
+    they overwrite PNG frames named so, and beside JPEG frames a later run
+    reads them back as frames (3 frames become 6); an input inside an
+    output folder is mixed with the masks the same way. Paths are compared
+    resolved (symbolic links followed, ``..`` removed), before anything is
+    read or written.
+
+    Args:
+        outputs: every folder the run writes (``<out>``, ``<out>-DAVIS-16``,
+            ``<out>-prob``, ``<out>-overlay``).
+        inputs: the video files and frame / flow folders it reads.
+
+    Raises:
+        InferenceError: naming both paths.
+    """
+    for output in outputs:
+        for given in inputs:
+            if same_file(output, given):
+                relation = 'is the input'
+            elif is_inside(output, given):
+                relation = 'is inside the input'
+            elif is_inside(given, output):
+                relation = 'contains the input'
+            else:
+                continue
             raise InferenceError(
-                f'cannot write the outputs to {folder}: {probe} is a file, '
-                'not a folder')
-        if not os.access(probe, os.W_OK | os.X_OK):
-            raise InferenceError(f'cannot write the outputs to {folder}: '
-                                 f'{probe} is not writable')
+                f'the output folder {output} {relation} {given}: the masks '
+                'written there would overwrite or mix with the frames read '
+                'from it; give an --output_dir whose folders (<out>, '
+                '<out>-DAVIS-16, <out>-prob, <out>-overlay) are apart from '
+                'every input')
+
+
+def check_videos(videos: Sequence[VideoInput], computes_flow: bool,
+                 flow: str) -> None:
+    """Refuse, before any work, videos the run cannot segment.
+
+    - One frame, when the flow is computed from the frames: HFAN segments
+      the object that moves, and one frame has no motion (its flow would be
+      zero and its mask empty, with nothing said).
+    - Frames too small for DIS (``flow='dis'``), whose OpenCV error names
+      neither the input nor the limit.
+    """
+    if not computes_flow:
+        return
+    dis = None
+    if flow == 'dis':
+        from hfan.flow.dis import DISFlow
+        dis = DISFlow()
+    for video in videos:
+        where = video.path or video.name
+        if len(video.frame_ids) < 2:
+            raise InferenceError(
+                f'{where} has one frame: HFAN segments the moving object '
+                'from the optical flow between frames, and one frame has '
+                'no motion (zero flow, an empty mask); give a video or '
+                'folder of at least 2 frames')
+        problem = dis.size_problem(*video.size) if dis and video.size \
+            else None
+        if problem:
+            raise InferenceError(
+                f'{where}: its frames are {video.size[1]}x{video.size[0]} '
+                f'pixels; {problem}')
 
 
 def flow_directions_of(options: InferenceOptions, cfg,
@@ -76,6 +139,25 @@ def cpu_bf16_of(options: InferenceOptions) -> bool:
         raise InferenceError(f'--cpu-bf16 {options.cpu_bf16}: {err}') from None
 
 
+def remove_outputs(writer: FrameWriter, video: VideoInput,
+                   output_dir: str) -> int:
+    """Delete what earlier runs wrote for ``video`` (its masks, archive and
+    probability files, its overlays); returns how many files."""
+    paths = [p for f in video.frame_ids
+             for p in writer.paths(video.name, f).values()]
+    if not writer.save_prob:  # probabilities of an earlier run
+        paths += [osp.join(writer.prob_dir, video.name, f'{f}.png')
+                  for f in video.frame_ids]
+    paths += [osp.join(overlay_dir(output_dir), f'{video.name}.{fmt}')
+              for fmt in VIDEO_FORMATS]
+    removed = 0
+    for path in paths:
+        if osp.isfile(path):
+            os.remove(path)
+            removed += 1
+    return removed
+
+
 def run(options: Optional[InferenceOptions] = None,
         *,
         progress: bool = True,
@@ -105,8 +187,14 @@ def run(options: Optional[InferenceOptions] = None,
     Raises:
         TypeError: a keyword that is no option (the message lists them).
         ValueError: an option value that a run cannot use.
-        InferenceError: a missing config or checkpoint, a bad input, a
-            resume with other settings, an output that cannot be written.
+        InferenceError: a missing config or checkpoint, a bad input (one
+            frame, frames too small for DIS), a resume with other settings
+            (compared by content: :mod:`.run_record`), an output that cannot
+            be written or that is, is inside or contains an input; all
+            before any output is written.
+        ValueError: a frame found damaged when it is read (a JPEG libjpeg
+            reports corrupt, :mod:`hfan.utils.image_io`), naming the file;
+            the frames before it are written and resumable.
     """
     options = make_options(options, kwargs)
     for what, path in (('config', options.config),
@@ -114,6 +202,11 @@ def run(options: Optional[InferenceOptions] = None,
         if not osp.isfile(path):
             raise InferenceError(f'{what} file {path} does not exist')
     cfg = load_config(options.config, options.cfg_options)
+    # what the segmentor checks when built, before the inputs are read
+    try:
+        check_test_cfg((cfg.get('model') or {}).get('test_cfg'))
+    except ValueError as err:
+        raise InferenceError(f'{options.config}: {err}') from None
     source = build_source(options.input, cfg, options.split, options.fps)
     videos = source.videos()
     computes_flow = isinstance(source, (SingleVideo, VideoList))
@@ -126,13 +219,22 @@ def run(options: Optional[InferenceOptions] = None,
     total = sum(len(v.frame_ids) for v in videos)
     writer = FrameWriter(options.output_dir, options.save_prob,
                          options.workers)
-    check_writable(writer.folders() +
-                   ([overlay_dir(options.output_dir)] if overlay else []))
+    outputs = writer.folders() + ([overlay_dir(options.output_dir)]
+                                  if overlay else [])
+    # the --input paths as given too: a 2SEG root, not only its frame/split
+    # and flow/split folders
+    check_outputs_apart(outputs, list(options.input or []) + [
+        p for p in source.paths() if p not in (options.input or [])])
+    check_writable(outputs)
+    check_videos(videos, computes_flow, options.flow)
     directions = flow_directions_of(options, cfg, computes_flow)
     # Before the (slow) estimator and model are loaded: a refused resume
     # should fail at once.
     cpu_bf16 = cpu_bf16_of(options)
-    settings = run_settings(options, computes_flow, directions, cpu_bf16)
+    import torch
+    device_type = torch.device(options.device or default_device()).type
+    settings = run_settings(options, computes_flow, directions, cpu_bf16,
+                            cfg, device_type)
     inputs = {v.name: input_identity(v) for v in videos}
     check_settings(options.output_dir, settings, options.overwrite,
                    write=False, inputs=inputs)
@@ -155,14 +257,26 @@ def run(options: Optional[InferenceOptions] = None,
             onnx_file=options.onnx,
             trust_checkpoint=options.trust_checkpoint)
 
-    try:
-        os.makedirs(options.output_dir, exist_ok=True)
-    except OSError as err:
-        raise InferenceError(
-            f'cannot create the output folder {options.output_dir}: '
-            f'{err.strerror}') from None
-    check_settings(options.output_dir, settings, options.overwrite,
-                   inputs=inputs)
+    def start_video(video: VideoInput) -> None:
+        """Record ``video`` in the run record just before its first mask is
+        written (creating the output folder), so that a run that fails
+        before (a damaged first frame, an error of the model) leaves
+        nothing behind, and a video is marked with these settings only once
+        masks of them are written for it (``--max-frames`` may stop the run
+        before other videos). With ``overwrite`` the video's earlier
+        outputs are removed first: a run stopped half-way would otherwise
+        leave masks of the old settings under the new record."""
+        if options.overwrite:
+            remove_outputs(writer, video, options.output_dir)
+        try:
+            os.makedirs(options.output_dir, exist_ok=True)
+        except OSError as err:
+            raise InferenceError(
+                f'cannot create the output folder {options.output_dir}: '
+                f'{err.strerror}') from None
+        check_settings(options.output_dir, settings, options.overwrite,
+                       inputs={video.name: inputs[video.name]})
+
     writer.remove_stale_temporaries()
     todo = {
         v.name: [options.overwrite or not writer.is_done(v.name, f)
@@ -196,6 +310,8 @@ def run(options: Optional[InferenceOptions] = None,
                     video.frames, video.flows, estimator, load=video.load,
                     skip=skip, batch_size=options.batch_size,
                     flow_directions=directions):
+                if not segmented.get(video.name):
+                    start_video(video)
                 writer.write(video.name, video.frame_ids[t], mask, prob)
                 segmented[video.name] = segmented.get(video.name, 0) + 1
                 done += 1

@@ -5,10 +5,13 @@ flows) as lazily decoded items. A new kind of input (a video file, a folder
 of frames) is a new source class; the flow is then computed by
 :meth:`~hfan.apis.VideoSegmenter.segment_video` when ``flows`` is None.
 """
+import json
 import os
 import os.path as osp
+import re
+import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from hfan.io.video import IMAGE_EXTENSIONS, VideoIOError, frame_id, open_video
 from hfan.utils.image_io import file_complete, read_image_bgr
@@ -30,6 +33,9 @@ class VideoInput:
         load: decodes an item into a BGR uint8 image; ``None`` = items are
             images already.
         fps: frame rate of the overlay video.
+        path: the video file or frame folder it was opened from (``None``:
+            the frames of a 2SEG root).
+        size: ``(H, W)`` of its frames when known before decoding.
     """
     name: str
     frame_ids: List[str]
@@ -37,6 +43,8 @@ class VideoInput:
     flows: Optional[Sequence[Any]] = None
     load: Optional[Callable[[Any], Any]] = None
     fps: float = 10.0
+    path: Optional[str] = None
+    size: Optional[Tuple[int, int]] = None
 
     def images(self):
         """The decoded frames again, in order (for the overlay)."""
@@ -62,6 +70,10 @@ class FrameFlowFolders:
 
     def __repr__(self) -> str:
         return f'frames {self.frame_dir} with flows {self.flow_dir}'
+
+    def paths(self) -> List[str]:
+        """The folders the run reads (outputs must stay out of them)."""
+        return [self.frame_dir, self.flow_dir]
 
     def videos(self) -> List[VideoInput]:
         if not osp.isdir(self.frame_dir):
@@ -143,21 +155,67 @@ class SingleVideo:
     """
 
     def __init__(self, path: str, fps: float = 10.0):
+        exclude = None
+        if osp.isdir(path):
+            exclude = recorded_masks(path)
         try:
-            self.video = open_video(path, fps=fps)
+            self.video = open_video(path, fps=fps, exclude=exclude)
         except VideoIOError as err:
             raise InferenceError(str(err)) from None
+        left_out = getattr(self.video, 'excluded', [])
+        if left_out:
+            from .run_record import SETTINGS_FILE
+            warnings.warn(
+                f'{path}: left out {len(left_out)} file(s) that are masks '
+                f'of an earlier infer.py run into this folder (named as its '
+                f'run record {SETTINGS_FILE} says, e.g. {left_out[0]}), not '
+                'frames', stacklevel=2)
 
     def __repr__(self) -> str:
         return repr(self.video)
+
+    def paths(self) -> List[str]:
+        """The file or folder the run reads."""
+        return [self.video.path]
 
     def videos(self) -> List[VideoInput]:
         video = self.video
         ids = [frame_id(t) for t in range(len(video))]
         if video.kind == 'frames':  # paths, decoded only for wanted frames
             return [VideoInput(video.name, ids, video.paths, None,
-                               load=video.read, fps=video.fps)]
-        return [VideoInput(video.name, ids, video, None, fps=video.fps)]
+                               load=video.read, fps=video.fps,
+                               path=video.path, size=video.size)]
+        return [VideoInput(video.name, ids, video, None, fps=video.fps,
+                           path=video.path, size=video.size)]
+
+
+def recorded_masks(folder: str) -> Optional[Callable[[str], bool]]:
+    """Which file names of ``folder`` are masks that infer.py wrote there,
+    or ``None`` when it holds no run record.
+
+    An output folder is refused when it is an input folder (:func:`hfan.
+    infer.runner.check_outputs_apart`), but a folder written so before
+    that check (or by hand) holds masks beside the frames, and reading
+    them as frames turns 3 frames into 6. Masks are recognised by what the
+    folder's run record (``.hfan_infer.json``) says was written there: the
+    flat masks ``<video>_<frame>.png`` of each video it names (``frame``
+    all digits). Without a run record nothing is left out (a user's frames
+    may be named like masks).
+    """
+    from .run_record import SETTINGS_FILE
+    record_path = osp.join(folder, SETTINGS_FILE)
+    if not osp.isfile(record_path):
+        return None
+    try:
+        with open(record_path, encoding='utf-8') as f:
+            videos = list((json.load(f).get('inputs') or {}).keys())
+    except (OSError, ValueError, AttributeError):
+        videos = []
+    # a frame folder's video is named after the folder
+    videos.append(osp.basename(osp.normpath(osp.abspath(folder))))
+    pattern = re.compile(
+        '(' + '|'.join(re.escape(str(v)) for v in videos) + r')_\d+\.png')
+    return lambda name: pattern.fullmatch(name) is not None
 
 
 class VideoList:
@@ -170,6 +228,9 @@ class VideoList:
 
     def __repr__(self) -> str:
         return f'{len(self.sources)} videos'
+
+    def paths(self) -> List[str]:
+        return [p for source in self.sources for p in source.paths()]
 
     def videos(self) -> List[VideoInput]:
         videos, seen = [], {}

@@ -33,7 +33,15 @@ appears under its name only once complete.
 import math
 import os
 import os.path as osp
-from typing import Iterable, Iterator, List, Optional, Tuple, Union
+from typing import (
+    Callable,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Tuple,
+    Union,
+)
 
 import cv2
 import numpy as np
@@ -176,10 +184,16 @@ class FrameFolder:
     and reads every header (no decoding) to check that all frames have one
     size; frames are decoded one at a time when iterated, or by :meth:`read`.
 
+    Args:
+        path: the folder.
+        fps: the frame rate it is given.
+        exclude: ``exclude(name)`` true leaves the file ``name`` out (files
+            that are no frames, e.g. masks a run wrote there).
+
     Attributes:
         path, name (the folder's name), paths (the images in order),
         num_frames, size ``(H, W)``, fps (:data:`DEFAULT_FPS`, a folder has
-        none).
+        none), excluded (the names left out by ``exclude``).
 
     Raises:
         VideoIOError: not a folder, no images in it, an image whose header
@@ -188,7 +202,8 @@ class FrameFolder:
 
     kind = 'frames'
 
-    def __init__(self, path: str, fps: float = DEFAULT_FPS):
+    def __init__(self, path: str, fps: float = DEFAULT_FPS,
+                 exclude: Optional[Callable[[str], bool]] = None):
         self.path = str(path)
         self.name = osp.basename(osp.normpath(osp.abspath(self.path)))
         if not osp.isdir(self.path):
@@ -198,6 +213,10 @@ class FrameFolder:
                         and osp.splitext(n)[1].lower() in IMAGE_EXTENSIONS
                         and osp.isfile(osp.join(self.path, n))),
                        key=natural_key)
+        self.excluded = [n for n in names if exclude and exclude(n)]
+        if self.excluded:
+            left_out = set(self.excluded)
+            names = [n for n in names if n not in left_out]
         if not names:
             raise VideoIOError(
                 f'folder {self.path} holds no images '
@@ -278,16 +297,19 @@ def _header_size(path: str) -> Tuple[int, int]:
 Video = Union[VideoFile, FrameFolder]
 
 
-def open_video(path: str, fps: float = DEFAULT_FPS) -> Video:
+def open_video(path: str, fps: float = DEFAULT_FPS,
+               exclude: Optional[Callable[[str], bool]] = None) -> Video:
     """A :class:`VideoFile` or :class:`FrameFolder`, by what ``path`` is.
 
     Args:
         path: a video file or a folder of frame images.
         fps: frame rate given to a frame folder.
+        exclude: a frame folder's files to leave out (see
+            :class:`FrameFolder`).
     """
     path = str(path)
     if osp.isdir(path):
-        return FrameFolder(path, fps=fps)
+        return FrameFolder(path, fps=fps, exclude=exclude)
     if osp.exists(path):
         return VideoFile(path)
     raise VideoIOError(f'{path} does not exist (expected a video file or a '

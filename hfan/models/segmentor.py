@@ -37,10 +37,14 @@ class VOSEncoderDecoder(EncoderDecoder):
       ``mmseg.apis.init_model`` take the released files directly;
     * ``logits_runtime``: another runtime (ONNX Runtime) may compute the
       logits at test time (:meth:`encode_decode`).
+
+    ``test_cfg`` is checked when the model is built (:func:`check_test_cfg`),
+    not at the first sliding-window forward.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        check_test_cfg(self.test_cfg)
         #: ``None`` (PyTorch) or a callable that replaces backbone + head at
         #: test time: (N, 6, H, W) normalised input -> (N, C, H/4, W/4)
         #: logits, e.g. :class:`hfan.deploy.OnnxRuntimeLogits`.
@@ -65,6 +69,54 @@ class VOSEncoderDecoder(EncoderDecoder):
             return super().encode_decode(inputs, batch_img_metas)
         logits = self.logits_runtime(inputs)
         return self.decode_head.predict_by_feat(logits, batch_img_metas)
+
+
+#: ``model.test_cfg.mode`` values MMSeg's ``EncoderDecoder`` runs.
+TEST_MODES = ('whole', 'slide')
+
+
+def _pair_of_positive_ints(value) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0
+        for v in value))
+
+
+def check_test_cfg(test_cfg) -> None:
+    """Refuse a ``model.test_cfg`` that inference cannot run.
+
+    MMSeg reads ``mode`` and, for ``'slide'``, ``crop_size`` and ``stride``
+    (``(h, w)`` pairs) only in the first forward, where a missing key is an
+    ``AttributeError`` that names no config key
+    (``--cfg-options model.test_cfg.mode=slide`` on a whole-image config).
+
+    Raises:
+        ValueError: naming the keys (``model.test_cfg.<key>``) and what they
+            accept.
+    """
+    if not test_cfg:
+        return  # MMSeg's default: whole-image inference
+    mode = test_cfg.get('mode', 'whole')
+    if mode not in TEST_MODES:
+        raise ValueError(f'model.test_cfg.mode is {mode!r}; accepted: '
+                         f'{", ".join(map(repr, TEST_MODES))}')
+    if mode != 'slide':
+        return
+    missing = [k for k in ('crop_size', 'stride') if k not in test_cfg]
+    if missing:
+        keys = ' and '.join(f'model.test_cfg.{k}' for k in missing)
+        adds = ' '.join(f'+model.test_cfg.{k}=(512,512)' if k == 'crop_size'
+                        else f'+model.test_cfg.{k}=(341,341)'
+                        for k in missing)
+        raise ValueError(
+            f"model.test_cfg.mode='slide' (sliding windows) needs {keys}, "
+            f'(h, w) pairs of pixels, which the config does not set; add '
+            f'them, e.g. --cfg-options {adds}, or use '
+            "model.test_cfg.mode=whole")
+    for key in ('crop_size', 'stride'):
+        if not _pair_of_positive_ints(test_cfg[key]):
+            raise ValueError(
+                f'model.test_cfg.{key} is {test_cfg[key]!r}; an (h, w) pair '
+                'of positive integers is expected, e.g. (512, 512)')
 
 
 def accept_published_layout(module, state_dict, prefix, local_metadata,

@@ -111,8 +111,12 @@ def test_defaults_are_those_of_the_command_line():
 
 @pytest.mark.parametrize('values, message', [
     (dict(batch_size=0), 'batch_size must be >= 1'),
-    (dict(max_frames=-1), 'max_frames must be >= 0'),
-    (dict(fps=0), 'fps must be > 0'),
+    (dict(max_frames=-1), 'max_frames must be >= 1'),
+    (dict(max_frames=0), 'max_frames must be >= 1 (leave it out for no'),
+    (dict(fps=0), 'fps must be a finite number > 0, got 0'),
+    (dict(fps=float('nan')), 'fps must be a finite number > 0, got nan'),
+    (dict(fps=float('inf')), 'fps must be a finite number > 0, got inf'),
+    (dict(fps=-5.0), 'fps must be a finite number > 0, got -5.0'),
     (dict(gif_max_frames=0), 'gif_max_frames must be >= 1'),
     (dict(flow='farneback'), "flow must be one of ['dis', 'raft']"),
     (dict(overlay='avi'),
