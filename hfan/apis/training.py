@@ -119,17 +119,25 @@ def prepare_train_config(cfg: Config,
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if load_from is not None:
         cfg.load_from = load_from
+    initial = None  # what a fresh start loads, if auto-resume finds nothing
     if resume and resume is not True:  # --resume FILE, whatever else
         cfg.resume = True
         cfg.load_from = resume
     elif resume is True or auto_resume:
+        # Resume from the work dir's latest checkpoint. A load_from of the
+        # config (e.g. the demo's stage 1b checkpoint) is what a fresh start
+        # initialises from, never what to resume from: mmengine would
+        # resume from it, restoring another run's iteration counter.
+        initial = cfg.get('load_from')
         cfg.resume = True
-        if resume is True and not auto_resume:
-            cfg.load_from = None  # latest checkpoint of the work dir
+        cfg.load_from = None
     configure_cpu_distributed(cfg, broadcast_buffers=False)
     add_tensorboard_if_installed(cfg)
     find_stage1_checkpoint(cfg)
     check_resume(cfg, auto_resume=auto_resume, trust=trust_checkpoint)
+    if not cfg.get('resume') and initial is not None and \
+            not cfg.get('load_from'):
+        cfg.load_from = initial  # nothing to resume: start fresh from it
     if cfg.get('load_from') and not cfg.get('resume'):
         if not osp.isfile(cfg.load_from):
             raise FileNotFoundError(

@@ -228,6 +228,30 @@ def test_resume_policy(tiny_cfg, tmp_path):
     assert not cfg.get('resume') and cfg.get('load_from') is None
 
 
+def test_auto_resume_never_resumes_from_the_configs_load_from(tmp_path):
+    # a stage-2 config names its initialisation (load_from: another run's
+    # iteration 6000); mmengine, given resume=True with it, would resume
+    # from it and restore that iteration, so nothing would be trained
+    (tmp_path / 'stage1').mkdir()
+    initial = save_checkpoint(tmp_path / 'stage1' / 'iter_6000.pth')
+
+    def config_with_load_from():
+        cfg = load_config(TINY)
+        cfg.load_from = initial
+        return cfg
+
+    # nothing in the work dir: a fresh start from the initialisation
+    cfg = prepare(config_with_load_from(), tmp_path / 'work',
+                  auto_resume=True)
+    assert not cfg.resume and cfg.load_from == initial
+    # the run's own checkpoint there: resume from it, not from load_from
+    (tmp_path / 'work').mkdir()
+    own = save_checkpoint(tmp_path / 'work' / 'iter_2.pth')
+    for kwargs in (dict(auto_resume=True), dict(resume=True)):
+        cfg = prepare(config_with_load_from(), tmp_path / 'work', **kwargs)
+        assert cfg.resume is True and cfg.load_from == own, kwargs
+
+
 def test_resume_refused_before_anything_is_written(tiny_cfg, tmp_path):
     work_dir = tmp_path / 'work'
     with pytest.raises(HFANError, match='nothing to resume'):
