@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from hfan.utils.defaults import DEMO_FRAMES
+from hfan.utils.digests import file_sha256
 from hfan.utils.paths import check_output_not_input, check_writable_file
 
-from .onnx_export import ONNX_OPSET, export_onnx, file_digest, model_digest
+from .onnx_export import ONNX_OPSET, export_onnx, model_digest
 from .onnx_runtime import OnnxRuntimeLogits
 
 #: How many frames of a folder :func:`export_and_check` checks on.
@@ -136,7 +137,7 @@ def export_and_check(config: str,
         shared_frames=shared_frames,
         metadata=dict(config=osp.basename(config),
                       checkpoint=osp.basename(checkpoint),
-                      checkpoint_sha256=file_digest(checkpoint)))
+                      checkpoint_sha256=file_sha256(checkpoint)))
     runtime = OnnxRuntimeLogits(out, model_digest(segmenter.model))
     result = compare_logits(segmenter.model, runtime, inputs)
     return ExportCheck(out=out, opset=opset, frames_dir=frames_dir, **result)

@@ -1,3 +1,4 @@
+
 """Export an HFAN model to ONNX: normalised frame+flow in, logits out."""
 import hashlib
 import json
@@ -56,14 +57,6 @@ class SharedFrameLogitsGraph(nn.Module):
                                                       frame_index)
         return self.segmentor.decode_head(feats)
 
-
-def file_digest(path: str) -> str:
-    """SHA-256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_digest(segmentor: nn.Module) -> str:

@@ -25,6 +25,7 @@ import os.path as osp
 from typing import Any, Dict, List, Optional
 
 from hfan.utils.atomic_io import atomic_write_bytes
+from hfan.utils.digests import file_sha256
 
 from .errors import InferenceError
 from .sources import VideoInput
@@ -49,15 +50,6 @@ _DIGESTS = {
     'onnx_sha256': 'the contents of the ONNX file',
 }
 
-
-def file_sha256(path: str) -> str:
-    """SHA-256 of a file's contents, read once in 1 MiB blocks (0.36 s
-    measured for 250 MB on the 2-core dev machine, once per run)."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def config_sha256(cfg, aug_test: bool = False) -> str:

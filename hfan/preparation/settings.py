@@ -17,13 +17,13 @@ of two tools, e.g. DAVIS and composites with the same flow); the record
 keeps the union. A root written before settings were recorded has no
 record: it is taken as it is and the run's settings are recorded.
 """
-import hashlib
 import json
 import os
 import os.path as osp
 from typing import Any, Dict, Optional
 
 from hfan.utils.atomic_io import atomic_write_text
+from hfan.utils.digests import file_sha256
 
 from .sources import PrepareError
 
@@ -35,14 +35,6 @@ class SettingsMismatchError(PrepareError):
     """The output root was prepared with other settings; the message names
     every change and how to start fresh."""
 
-
-def file_sha256(path: str) -> str:
-    """The SHA-256 of a file (hex), read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def flow_settings(flow: str, flow_kwargs: Optional[dict]) -> Dict[str, Any]:

@@ -235,7 +235,7 @@ def test_export_tool_checks_against_pytorch(tiny, frame_folder, tmp_path,
 def test_export_and_check_reports_the_comparison(tiny, frame_folder,
                                                  tmp_path):
     from hfan.deploy.check import CHECK_FRAMES, export_and_check
-    from hfan.deploy.onnx_export import file_digest
+    from hfan.utils.digests import file_sha256
     out = str(tmp_path / 'tiny.onnx')
     check = export_and_check(*tiny, out, frames_dir=frame_folder,
                              shared_frames=True)
@@ -245,7 +245,7 @@ def test_export_and_check_reports_the_comparison(tiny, frame_folder,
     assert check.max_abs_diff <= 1e-4 * max(1.0, check.max_abs_logit)
     assert check.class_agreement > 0.99
     meta = read_onnx_metadata(out)
-    assert meta['checkpoint_sha256'] == file_digest(tiny[1])
+    assert meta['checkpoint_sha256'] == file_sha256(tiny[1])
     assert meta['config'] == osp.basename(tiny[0])
     # relative to the largest |logit| above 1, absolute below
     check.max_abs_logit = 0.5
