@@ -87,3 +87,33 @@ def test_api_app_and_raft_refuse_the_planted_checkpoint(planted):
     with pytest.raises(Exception, match='planted.pth'):
         RAFTFlow(weights=checkpoint, device='cpu')
     assert not marker.exists()
+
+
+def test_mmengine_local_loader_refuses_the_planted_file(tmp_path):
+    # MMSeg's own backbones (ResNet / Swin of the r101 / swin-t configs)
+    # read their ImageNet file through mmengine's CheckpointLoader, which
+    # falls back to a full unpickling; importing hfan replaces that loader
+    from mmseg.registry import MODELS
+
+    import hfan  # noqa: F401  (registers the weights-only local loader)
+    marker = tmp_path / 'payload-ran'
+    resnet = dict(type='ResNetV1c', depth=18, num_stages=4,
+                  out_indices=(0, 1, 2, 3))
+    weights = MODELS.build(resnet).state_dict()
+    planted = tmp_path / 'resnet18_imagenet.pth'
+    torch.save(dict(state_dict=weights, meta=dict(note=Payload(marker))),
+               str(planted))
+    model = MODELS.build(dict(
+        resnet, init_cfg=dict(type='Pretrained', checkpoint=str(planted))))
+    with pytest.raises(Exception, match='resnet18_imagenet.pth') as refused:
+        model.init_weights()
+    assert 'trust' in str(refused.value)
+    assert not marker.exists()
+    # the same file without the payload still initialises the backbone
+    clean = tmp_path / 'clean.pth'
+    torch.save(dict(state_dict=weights), str(clean))
+    model = MODELS.build(dict(
+        resnet, init_cfg=dict(type='Pretrained', checkpoint=str(clean))))
+    model.init_weights()
+    for name, value in model.state_dict().items():
+        assert torch.equal(value, weights[name]), name
