@@ -143,15 +143,22 @@ def check_splits(parser: argparse.ArgumentParser,
 
 def prepare_2seg(args: argparse.Namespace,
                  make_jobs: Callable[[], Sequence[VideoJob]],
-                 desc: str, sources: Sequence[Tuple[str, Optional[str]]] = ()
-                 ) -> int:
+                 desc: str, sources: Sequence[Tuple[str, Optional[str]]] = (),
+                 extra_settings: Optional[dict] = None) -> int:
     """The run of ``prepare_davis.py`` and ``prepare_youtube.py``:
     ``make_jobs()`` lists the videos, ``args`` carries the estimator and
     output options and ``--out`` / ``--no-progress``, ``sources`` the input
-    folders (``(label, path)``) the output root must stay clear of; the
-    counts go to stderr."""
+    folders (``(label, path)``) the output root must stay clear of,
+    ``extra_settings`` what else changes the outputs (recorded and checked
+    on resume with the flow and output options); the counts go to
+    stderr."""
     check_output_root(args.out, sources)
     flow, flow_kwargs = flow_spec(args)
+    settings = run_settings(args, flow, flow_kwargs,
+                            **(extra_settings or {}))
+    # before listing the inputs: other settings may name other inputs
+    # (another --resolution), and the mismatch is the thing to report
+    check_settings(args.out, settings)
     stats = write_2seg_videos(
         make_jobs(),
         write_options(args),
@@ -160,7 +167,7 @@ def prepare_2seg(args: argparse.Namespace,
         workers=args.workers,
         progress=not args.no_progress,
         desc=desc,
-        settings=run_settings(args, flow, flow_kwargs))
+        settings=settings)
     print(f'{stats.videos} videos ({stats.skipped} already complete), '
           f'{stats.files} files written under {args.out}', file=sys.stderr)
     return 0

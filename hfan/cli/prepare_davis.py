@@ -77,7 +77,9 @@ def _main(argv: Optional[List[str]]) -> int:
             args.root, args.splits, args.resolution, args.year,
             annotations=args.annotations),
         desc='DAVIS videos',
-        sources=[('ROOT', args.root), ('--annotations', args.annotations)])
+        sources=[('ROOT', args.root), ('--annotations', args.annotations)],
+        # which frames and masks are read: another choice, other outputs
+        extra_settings=dict(resolution=args.resolution, year=args.year))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

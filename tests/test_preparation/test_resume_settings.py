@@ -60,7 +60,8 @@ def test_davis_rerun_with_other_settings_is_refused(davis, tmp_path,
     assert run_davis(davis, out, '--dis-preset', 'ultrafast') == 0
     record = json.loads((out / SETTINGS_FILE).read_text())['settings']
     assert record == {'flow': 'dis', 'dis_preset': 'ultrafast',
-                      'jpeg_quality': 95, 'raw_flow': None}
+                      'jpeg_quality': 95, 'raw_flow': None,
+                      'resolution': '480p', 'year': '2016'}
     before = digests(out)
     source = digests(davis)
     for args, change in (
@@ -69,6 +70,8 @@ def test_davis_rerun_with_other_settings_is_refused(davis, tmp_path,
          'jpeg_quality 95 -> 80'),
         (['--dis-preset', 'ultrafast', '--save-raw-flow', 'npy'],
          "raw_flow None -> 'npy'"),
+        (['--dis-preset', 'ultrafast', '--resolution', 'Full-Resolution'],
+         "resolution '480p' -> 'Full-Resolution'"),
     ):
         capsys.readouterr()
         assert run_davis(davis, out, *args) == 1
