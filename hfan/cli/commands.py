@@ -33,6 +33,7 @@ COMMANDS = {
     'hfan-make-synthetic-videos': 'make_synthetic_videos',
     'hfan-make-composite-videos': 'make_composite_videos',
     'hfan-make-demo-clip': 'make_demo_clip',
+    'hfan-prepare-cutouts': 'prepare_cutouts',
     # measure
     'hfan-benchmark': 'benchmark',
     'hfan-benchmark-user-path': 'benchmark_user_path',

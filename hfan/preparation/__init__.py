@@ -14,11 +14,19 @@ runtime dataset and transforms are :mod:`hfan.datasets`.
     synthetic           synthetic videos with exact masks
     composite           copy-paste videos from real footage
     demo_clip           the bundled demo clip from a DAVIS video
+    cutouts             still images + masks from four public layouts
+                        (object cut-outs, issue 31)
 
 The commands that drive them are ``tools/prepare_*.py`` and
 ``tools/make_*.py`` (:mod:`hfan.cli`).
 """
 from .convert import ConvertStats, convert_videos, run_jobs
+from .cutouts import (
+                      CutoutStats,
+                      detect_cutout_layout,
+                      iter_cutout_pairs,
+                      prepare_cutouts,
+)
 from .sources import PrepareError
 from .two_seg import (
                       FrameSpec,
@@ -30,7 +38,9 @@ from .two_seg import (
 )
 
 __all__ = [
-    'ConvertStats', 'convert_videos', 'run_jobs', 'PrepareError', 'FrameSpec',
+    'ConvertStats', 'convert_videos', 'run_jobs', 'CutoutStats',
+    'detect_cutout_layout', 'iter_cutout_pairs', 'prepare_cutouts',
+    'PrepareError', 'FrameSpec',
     'VideoJob', 'WriteOptions', 'process_video', 'video_done',
     'write_2seg_videos'
 ]
