@@ -19,17 +19,11 @@ load_from = 'work_dirs/hfan_demo_stage1b/iter_6000.pth'
 # fine-tuning a trained model: a third of stage 1's lr, no warm-up
 optimizer = dict(lr=2e-4)
 optim_wrapper = dict(optimizer=optimizer)
-max_iters = 500
+# (no `end`: mmengine ends the decay at the train loop's max_iters)
 param_scheduler = [
-    dict(
-        type='PolyLR',
-        power=1.0,
-        eta_min=0.0,
-        by_epoch=False,
-        begin=0,
-        end=max_iters),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=0),
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=500)
+train_cfg = dict(max_iters=500, val_interval=500)
 default_hooks = dict(checkpoint=dict(interval=500, max_keep_ckpts=1))
 # trained on a CPU: no cuDNN autotuning
 env_cfg = dict(cudnn_benchmark=False)

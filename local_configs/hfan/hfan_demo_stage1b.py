@@ -7,16 +7,11 @@ _base_ = ['./hfan_demo_stage1.py']
 load_from = 'work_dirs/hfan_demo_stage1/iter_8000.pth'
 optimizer = dict(lr=3e-4)
 optim_wrapper = dict(optimizer=optimizer)
-max_iters = 6000
+# a short warm-up, then the decay to 0 at the end of the run (no `end`:
+# mmengine takes the train loop's max_iters)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-2, by_epoch=False, begin=0,
          end=100),
-    dict(
-        type='PolyLR',
-        power=1.0,
-        eta_min=0.0,
-        by_epoch=False,
-        begin=100,
-        end=max_iters),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=100),
 ]
-train_cfg = dict(max_iters=max_iters, val_interval=2000)
+train_cfg = dict(max_iters=6000, val_interval=2000)
