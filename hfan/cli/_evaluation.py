@@ -10,6 +10,7 @@ import sys
 import warnings
 from typing import Callable, Optional, Sequence
 
+from hfan.cli.report import InputError
 from hfan.evaluation.davis import PROTOCOLS
 from hfan.evaluation.io import (
     LAYOUTS,
@@ -49,7 +50,6 @@ def build_parser(prog: str, description: str,
     parser = _Parser(
         prog=prog, description=description, epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(prog=prog)  # for the error lines of run_evaluation
     parser.add_argument('pred_dir', metavar='PRED_DIR',
                         help='folder of predicted masks / maps')
     parser.add_argument('gt_dir', metavar='GT_DIR',
@@ -123,9 +123,8 @@ def run_evaluation(args: argparse.Namespace, evaluate: Callable[..., dict],
         **extra: the evaluator's own keyword arguments.
     """
     if args.json == STDOUT and args.csv == STDOUT:
-        print(f'{args.prog}: error: --json - and --csv - both ask for '
-              'stdout; send one of them to a file', file=sys.stderr)
-        return 2
+        raise InputError('--json - and --csv - both ask for stdout; send one '
+                         'of them to a file')
     try:
         _check_outputs(args)
         with warnings.catch_warnings(record=True) as caught:
@@ -137,16 +136,14 @@ def run_evaluation(args: argparse.Namespace, evaluate: Callable[..., dict],
                 sequences=read_sequence_list(args.sequences),
                 progress=not args.no_progress, **extra)
     except (OSError, ValueError) as err:  # FileNotFoundError is an OSError
-        print(f'{args.prog}: error: {err}', file=sys.stderr)
-        return 2
+        raise InputError(str(err)) from err
     for w in caught:  # the user's concern; library deprecations are not
         if not issubclass(w.category, (DeprecationWarning,
                                        PendingDeprecationWarning)):
             print(f'warning: {w.message}', file=sys.stderr)
     if results['num_frames_evaluated'] == 0:
-        print(f'{args.prog}: error: no frame was evaluated (every sequence '
-              f'is too short for protocol {args.protocol!r})', file=sys.stderr)
-        return 2
+        raise InputError('no frame was evaluated (every sequence is too '
+                         f'short for protocol {args.protocol!r})')
     # stdout carries the machine-readable output alone when asked for it
     to_stdout = STDOUT in (args.json, args.csv)
     human = sys.stderr if to_stdout else sys.stdout
@@ -168,8 +165,6 @@ def run_evaluation(args: argparse.Namespace, evaluate: Callable[..., dict],
             write_csv(args.csv, results, keys)
             print(f'wrote {args.csv}', file=human)
     except OSError as err:
-        print(f'{args.prog}: error: cannot write the results: {err}',
-              file=sys.stderr)
-        return 2
+        raise InputError(f'cannot write the results: {err}') from err
     sys.stdout.flush()
     return 0

@@ -9,11 +9,9 @@ and checks that every listed frame and annotation exists.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import List, Optional
 
 from hfan.cli.report import run_cli
-from hfan.preparation import PrepareError
 from hfan.preparation.davis import davis_jobs
 
 PROG = 'davis_videos.py'
@@ -35,11 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _main(argv: Optional[List[str]]) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        jobs = davis_jobs(args.root, [args.split], args.resolution)
-    except PrepareError as e:
-        print(f'{PROG}: error: {e}', file=sys.stderr)
-        return 1
+    jobs = davis_jobs(args.root, [args.split], args.resolution)
     for job in jobs:
         print(osp.dirname(job.frames[0].image))
     return 0

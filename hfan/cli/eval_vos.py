@@ -1,12 +1,11 @@
 """``eval_vos.py``: DAVIS-16 J / F / J&F of mask folders
 (:func:`hfan.evaluation.evaluate_davis`)."""
 import argparse
-import sys
 from typing import List, Optional
 
 from hfan.cli._evaluation import build_parser as build_common_parser
 from hfan.cli._evaluation import run_evaluation
-from hfan.cli.report import run_cli
+from hfan.cli.report import InputError, run_cli
 from hfan.evaluation.classes import format_class_table, read_class_map
 from hfan.evaluation.davis import (
     BOUND_TH,
@@ -91,8 +90,7 @@ def _main(argv: Optional[List[str]]) -> int:
         try:
             classes = read_class_map(args.classes)
         except (OSError, ValueError) as err:
-            print(f'{PROG}: error: {err}', file=sys.stderr)
-            return 2
+            raise InputError(str(err)) from err
     return run_evaluation(
         args, evaluate_davis, format_davis_table, METRIC_KEYS,
         extra_tables=_class_table, bound_th=args.bound_th,

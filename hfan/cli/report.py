@@ -32,6 +32,14 @@ class CLIError(HFANError):
     The message names the option or value and what would be accepted."""
 
 
+class InputError(CLIError):
+    """A problem with a command's input where its published exit status is
+    2 (the evaluators, summarize_runs), not 1; :func:`run_cli` returns
+    the ``exit_status`` of the error it reports."""
+
+    exit_status = 2
+
+
 def debug_enabled() -> bool:
     """Whether ``HFAN_DEBUG`` asks for tracebacks."""
     return os.environ.get(DEBUG_ENV, '').strip().lower() not in ('', '0',
@@ -70,7 +78,8 @@ def run_cli(main: Callable, argv: Optional[Sequence[str]] = None,
     An int result is the status; any other result (e.g. the metrics a
     tool's ``main`` returns to its callers) is success. An exception is
     reported by :func:`report` and gives 1 (``KeyboardInterrupt``: 130);
-    ``SystemExit`` (argparse's usage errors, exit 2) passes through.
+    ``SystemExit`` (argparse's usage errors, exit 2) passes through; an
+    error with an ``exit_status`` (:class:`InputError`) gives that.
     """
     prog = prog or os.path.basename(sys.argv[0]) or 'hfan'
     try:
@@ -84,5 +93,5 @@ def run_cli(main: Callable, argv: Optional[Sequence[str]] = None,
         if debug_enabled():
             raise
         report(prog, err)
-        return 1
+        return getattr(err, 'exit_status', 1)
     return result if isinstance(result, int) else 0

@@ -14,10 +14,9 @@ One row per run with its last validation (``--curve``: a row per
 validation). ``--format``: ``text`` (default), ``markdown`` or ``csv``.
 """
 import argparse
-import sys
 from typing import List, Optional
 
-from hfan.cli.report import run_cli
+from hfan.cli.report import InputError, run_cli
 from hfan.evaluation.run_logs import (
     RUN_TABLE_FORMATS,
     RunLogError,
@@ -52,8 +51,7 @@ def _main(argv: Optional[List[str]]) -> int:
     try:
         rows = summarize_runs(args.work_dirs, args.label_key, args.curve)
     except RunLogError as e:
-        print(f'{PROG}: error: {e}', file=sys.stderr)
-        return 2
+        raise InputError(str(e)) from e
     print(format_runs(rows, args.format))
     return 0
 
