@@ -169,7 +169,7 @@ def work_dir_checkpoints(work_dir: str) -> List[str]:
     return [osp.join(work_dir, name) for _, name in sorted(found)]
 
 
-def _inside(path: str, folder: str) -> bool:
+def _directly_in(path: str, folder: str) -> bool:
     """Whether ``path`` lies directly in ``folder`` (links resolved)."""
     return osp.realpath(osp.dirname(osp.abspath(path))) == osp.realpath(
         folder)
@@ -222,7 +222,7 @@ def find_work_dir_checkpoint(work_dir: str,
     marker = osp.join(work_dir, 'last_checkpoint')
     named = _last_checkpoint(work_dir)
     if named:
-        if not _inside(named, work_dir):
+        if not _directly_in(named, work_dir):
             if warn:
                 warnings.warn(
                     f'{marker} names {named}, which is outside the work '
@@ -320,7 +320,7 @@ def check_work_dir_free(cfg: Config, overwrite: bool = False) -> None:
                   level=logging.WARNING)
         return
     start = cfg.get('load_from')
-    if start and _inside(start, work_dir):
+    if start and _directly_in(start, work_dir):
         planned = planned_checkpoint_names(cfg)
         if planned is None:
             raise HFANError(
@@ -446,7 +446,7 @@ def _outside_note(work_dir: str) -> str:
     the work dir, when the work dir has no checkpoint of its own: that
     file, and why even ``--resume FILE`` would not read it, if so."""
     named = _last_checkpoint(work_dir)
-    if not named or _inside(named, work_dir):
+    if not named or _directly_in(named, work_dir):
         return ''
     note = (f'; its last_checkpoint names {named}, outside it, which is '
             f'resumed from only when given: --resume {named}')
