@@ -28,7 +28,7 @@ Evaluate and compare:
 Prepare data:
     prepare_davis, prepare_youtube, prepare_fbms, prepare_youtube_objects,
     prepare_long_videos, make_synthetic_videos, make_composite_videos,
-    make_demo_clip, prepare_cutouts
+    make_demo_clip, prepare_cutouts, make_distractor_composites
 Measure:
     benchmark, benchmark_user_path, benchmark_memory, benchmark_eval,
     benchmark_flow, benchmark_dataloader

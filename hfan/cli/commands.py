@@ -32,6 +32,7 @@ COMMANDS = {
     'hfan-prepare-long-videos': 'prepare_long_videos',
     'hfan-make-synthetic-videos': 'make_synthetic_videos',
     'hfan-make-composite-videos': 'make_composite_videos',
+    'hfan-make-distractor-composites': 'make_distractor_composites',
     'hfan-make-demo-clip': 'make_demo_clip',
     'hfan-prepare-cutouts': 'prepare_cutouts',
     # measure
