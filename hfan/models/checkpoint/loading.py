@@ -240,6 +240,11 @@ def diagnose(layout: CheckpointLayout,
     return causes
 
 
+#: keys of a head used in training only (MMSeg's ``auxiliary_head``): a
+#: checkpoint may lack them (a new head) or hold them for a model without one
+TRAINING_ONLY_PREFIX = 'auxiliary_head.'
+
+
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint does not fit a model: the keys and the likely causes."""
 
@@ -315,6 +320,24 @@ def load_hfan_checkpoint(model: nn.Module,
     state_dict = conversion.state_dict
     target = model.state_dict()
     missing, unexpected, mismatched = compare_state_dicts(state_dict, target)
+    # a training-only head (auxiliary_head) may be new to the checkpoint or
+    # absent from the model: it never changes the model's output
+    aux_missing = [k for k in missing if k.startswith(TRAINING_ONLY_PREFIX)]
+    aux_unexpected = [
+        k for k in unexpected if k.startswith(TRAINING_ONLY_PREFIX)
+    ]
+    if aux_missing or aux_unexpected:
+        missing = [k for k in missing if k not in aux_missing]
+        unexpected = [k for k in unexpected if k not in aux_unexpected]
+        for k in aux_unexpected:
+            state_dict.pop(k)
+        print_log(
+            f'{source}: the training-only {TRAINING_ONLY_PREFIX[:-1]} '
+            + (f'is new ({len(aux_missing)} tensors keep their '
+               'initialisation)' if aux_missing else
+               f'is not in this model ({len(aux_unexpected)} tensors '
+               'left out)'),
+            logger=logger)
     if missing or unexpected or mismatched:
         error = CheckpointMismatchError(source, layout, missing, unexpected,
                                         mismatched,
@@ -337,7 +360,7 @@ def load_hfan_checkpoint(model: nn.Module,
     for key in target:  # a missing counter keeps the model's own
         if key.endswith('num_batches_tracked'):
             state_dict.setdefault(key, target[key])
-    model.load_state_dict(state_dict, strict=strict)
+    model.load_state_dict(state_dict, strict=strict and not aux_missing)
     return checkpoint
 
 
