@@ -155,6 +155,11 @@ PUBLISHED = {
     'hfan_demo_davis_only.py': mit_row('b0', 128),
     'hfan_demo_stage1.py': mit_row('b0', 128),
     'hfan_demo_stage1b.py': mit_row('b0', 128),
+    'hfan_demo_objectness.py': mit_row('b0', 128),
+    # + FrameStreamHead: 3x3 conv 160 -> 64 without bias (BN follows), BN's
+    # weight and bias, a 1x1 classifier 64 -> 2 with bias
+    'hfan_demo_objectness_aux.py': mit_row('b0', 128)[:4] + (
+        mit_row('b0', 128)[4] + 160 * 64 * 9 + 2 * 64 + 64 * 2 + 2, ),
     'hfan.r101.512x512.refine.py': (
         'ResNetV1c', 101, RESNET_CHANNELS, 256,
         resnet_params((3, 4, 23, 3), True) +
@@ -233,6 +238,18 @@ def test_data_root_override_reaches_datasets():
         osp.join(ROOT, 'local_configs/hfan/hfan.small.512x512.refine.py'),
         dict(davis_root='/x/DAVIS'))
     assert refine.train_dataloader.dataset.dataset.data_root == '/x/DAVIS'
+
+
+def test_distractor_root_override_reaches_datasets():
+    cfg = load_config(
+        osp.join(ROOT, 'local_configs/hfan/hfan_demo_objectness.py'),
+        dict(distractor_root='/z/DST'))
+    assert cfg.train_dataloader.dataset.data_root == '/z/DST'
+    assert cfg.train_dataloader.dataset.data_prefix.img_path == 'frame/train'
+    assert cfg.val_dataloader.dataset.data_root == '/z/DST'
+    assert cfg.val_dataloader.dataset.data_prefix.img_path == 'frame/val'
+    # fine-tunes the shipped model
+    assert cfg.load_from == 'checkpoint/hfan_demo.pth'
 
 
 def test_param_counts_match_published_models(tmp_path):
