@@ -196,26 +196,67 @@ def compose(background: np.ndarray, patch: np.ndarray,
     """Render the frames and 0/255 masks of ``motion`` on a ``size`` (h, w)
     screen; no photometric changes. The mask is exactly the set of pixels
     whose colour comes from the object patch."""
-    h, w = size
-    screen_centre = (w / 2, h / 2)
-    patch_centre = ((patch.shape[1] - 1) / 2, (patch.shape[0] - 1) / 2)
     frames, masks = [], []
-    for t in range(len(motion.cam_zoom)):
-        cam = _similarity(motion.cam_centre[t], screen_centre,
-                          motion.cam_zoom[t], motion.cam_angle[t])
-        frame = cv2.warpAffine(background, cam, (w, h),
-                               flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT_101)
-        obj = _similarity(patch_centre, motion.obj_centre[t],
-                          motion.obj_scale[t], motion.obj_angle[t])
-        inside = cv2.warpAffine(patch_mask, obj, (w, h),
-                                flags=cv2.INTER_NEAREST) > 0
-        colour = cv2.warpAffine(patch, obj, (w, h), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
-        frame[inside] = colour[inside]
+    for t, cam in enumerate(camera_matrices(motion, size)):
+        frame = camera_view(background, cam, size)
+        inside = paste_object(frame, patch, patch_mask, motion, t)
         frames.append(frame)
         masks.append(np.where(inside, 255, 0).astype(np.uint8))
     return frames, masks
+
+
+def camera_matrices(motion: Motion, size: Tuple[int, int]
+                    ) -> List[np.ndarray]:
+    """Per frame, the 2x3 map from background to screen pixels on a
+    ``size`` (h, w) screen."""
+    h, w = size
+    return [
+        _similarity(motion.cam_centre[t], (w / 2, h / 2), motion.cam_zoom[t],
+                    motion.cam_angle[t])
+        for t in range(len(motion.cam_zoom))
+    ]
+
+
+def camera_view(background: np.ndarray, camera: np.ndarray,
+                size: Tuple[int, int]) -> np.ndarray:
+    """The background as ``camera`` (2x3) shows it on a ``size`` screen,
+    borders reflected."""
+    return cv2.warpAffine(background, camera, (size[1], size[0]),
+                          flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT_101)
+
+
+def paste_object(frame: np.ndarray, patch: np.ndarray,
+                 patch_mask: np.ndarray, motion: Motion,
+                 t: int) -> np.ndarray:
+    """Paste the object patch into ``frame`` (in place) where ``motion``
+    puts it at frame ``t``, with a hard edge; returns the (h, w) bool mask
+    of the pixels whose colour now comes from the patch."""
+    h, w = frame.shape[:2]
+    patch_centre = ((patch.shape[1] - 1) / 2, (patch.shape[0] - 1) / 2)
+    obj = _similarity(patch_centre, motion.obj_centre[t],
+                      motion.obj_scale[t], motion.obj_angle[t])
+    inside = cv2.warpAffine(patch_mask, obj, (w, h),
+                            flags=cv2.INTER_NEAREST) > 0
+    colour = cv2.warpAffine(patch, obj, (w, h), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REPLICATE)
+    frame[inside] = colour[inside]
+    return inside
+
+
+def photometric(rng: np.random.Generator,
+                frames: Sequence[np.ndarray]) -> List[np.ndarray]:
+    """A per-video gain (0.8-1.2) and offset (+-20), and a mild Gaussian
+    blur (sigma up to 0.8, applied above 0.3) drawn from ``rng``."""
+    gain, offset = rng.uniform(0.8, 1.2), rng.uniform(-20, 20)
+    sigma = rng.uniform(0, 0.8)
+    out = []
+    for frame in frames:
+        f = frame.astype(np.float32) * gain + offset
+        if sigma > 0.3:
+            f = cv2.GaussianBlur(f, (0, 0), sigma)
+        out.append(f.clip(0, 255).astype(np.uint8))
+    return out
 
 
 def _pick_object(rng, videos, exclude, cfg):
@@ -263,14 +304,7 @@ def render_composite(seed: int, videos: Dict[str, List[SourceFrame]],
         motion = random_motion(rng, cfg, size, background.shape[:2],
                                patch.shape[:2])
     frames, masks = compose(background, patch, patch_mask, motion, size)
-    gain, offset = rng.uniform(0.8, 1.2), rng.uniform(-20, 20)
-    sigma = rng.uniform(0, 0.8)
-    out = []
-    for frame in frames:
-        f = frame.astype(np.float32) * gain + offset
-        if sigma > 0.3:
-            f = cv2.GaussianBlur(f, (0, 0), sigma)
-        out.append(f.clip(0, 255).astype(np.uint8))
+    out = photometric(rng, frames)
     return SyntheticVideo(out, masks, int(rng.integers(80, 96)))
 
 

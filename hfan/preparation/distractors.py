@@ -53,9 +53,13 @@ from .composite import (
     Motion,
     SourceFrame,
     _similarity,
+    camera_matrices,
+    camera_view,
     composite_seed,
     cut_object,
     list_source_frames,
+    paste_object,
+    photometric,
     random_motion,
 )
 from .sources import PrepareError, decode_frame, read_binary_mask, read_file
@@ -266,18 +270,6 @@ def compose_affine(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return (_affine(outer) @ _affine(inner))[:2]
 
 
-def camera_matrices(motion: Motion, size: Tuple[int, int]
-                    ) -> List[np.ndarray]:
-    """Per frame, the 2x3 map from background to screen pixels (the camera
-    of :func:`hfan.preparation.composite.compose`)."""
-    h, w = size
-    return [
-        _similarity(motion.cam_centre[t], (w / 2, h / 2), motion.cam_zoom[t],
-                    motion.cam_angle[t])
-        for t in range(len(motion.cam_zoom))
-    ]
-
-
 def _region_shape(rng: np.random.Generator, height: int,
                   width: int) -> np.ndarray:
     """An ellipse or a rounded rectangle filling a (height, width) patch."""
@@ -374,13 +366,9 @@ def compose_with_distractors(
     the set of pixels whose colour comes from the object patch.
     """
     h, w = size
-    cameras = camera_matrices(motion, size)
-    patch_centre = ((patch.shape[1] - 1) / 2, (patch.shape[0] - 1) / 2)
     frames, masks, distractor_masks = [], [], []
-    for t, cam in enumerate(cameras):
-        frame = cv2.warpAffine(background, cam, (w, h),
-                               flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REFLECT_101)
+    for t, cam in enumerate(camera_matrices(motion, size)):
+        frame = camera_view(background, cam, size)
         moving = np.zeros((h, w), bool)
         for d in distractors:
             region = cv2.warpAffine(d.shape, d.region[t], (w, h),
@@ -390,13 +378,7 @@ def compose_with_distractors(
                                     borderMode=cv2.BORDER_REFLECT_101)
             frame[region] = colour[region]
             moving |= region
-        obj = _similarity(patch_centre, motion.obj_centre[t],
-                          motion.obj_scale[t], motion.obj_angle[t])
-        inside = cv2.warpAffine(patch_mask, obj, (w, h),
-                                flags=cv2.INTER_NEAREST) > 0
-        colour = cv2.warpAffine(patch, obj, (w, h), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_REPLICATE)
-        frame[inside] = colour[inside]
+        inside = paste_object(frame, patch, patch_mask, motion, t)
         frames.append(frame)
         masks.append(np.where(inside, 255, 0).astype(np.uint8))
         distractor_masks.append(
@@ -462,14 +444,7 @@ def render_distractor_video(seed: int, items: SourceItems,
                                      camera_matrices(motion, size), textures)
     frames, masks, moving = compose_with_distractors(
         background, patch, patch_mask, motion, distractors, size)
-    gain, offset = rng.uniform(0.8, 1.2), rng.uniform(-20, 20)
-    sigma = rng.uniform(0, 0.8)
-    out = []
-    for frame in frames:
-        f = frame.astype(np.float32) * gain + offset
-        if sigma > 0.3:
-            f = cv2.GaussianBlur(f, (0, 0), sigma)
-        out.append(f.clip(0, 255).astype(np.uint8))
+    out = photometric(rng, frames)
     return DistractorVideo(out, masks, int(rng.integers(80, 96)), moving)
 
 
