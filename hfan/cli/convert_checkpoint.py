@@ -19,6 +19,7 @@ from hfan.models.checkpoint import (
     save_weights,
     select_method_in_meta,
     to_float16,
+    without_training_only,
 )
 
 
@@ -70,6 +71,13 @@ def _main(argv=None) -> int:
                   f'{", ".join(conversion.dropped)}')
     if args.config and not layout.is_backbone_only:
         model = build_model(args.config, cfg_options=args.cfg_options)
+        # a head used only in training (auxiliary_head) has no place in a
+        # model without one: left out, as loading would
+        out_state, dropped = without_training_only(out_state,
+                                                   model.state_dict())
+        if dropped:
+            print(f'  left out the training-only auxiliary_head '
+                  f'({len(dropped)} tensors): {args.config} has none')
         missing, unexpected, mismatched = compare_state_dicts(
             out_state, model.state_dict())
         if missing or unexpected or mismatched:

@@ -5,11 +5,17 @@ import torch
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
+from hfan.cli import convert_checkpoint
 from hfan.models.checkpoint.loading import (
     CheckpointMismatchError,
     load_hfan_checkpoint,
 )
-from tests.testkit.models import MIT_B0_CHANNELS, make_batch, tiny_model_cfg
+from tests.testkit.models import (
+    MIT_B0_CHANNELS,
+    make_batch,
+    tiny_model_cfg,
+    write_tiny_config,
+)
 
 
 def aux_head_cfg(in_index=2):
@@ -96,3 +102,27 @@ def test_checkpoints_load_across_the_training_only_head():
                if not k.startswith('decode_head.conv_seg')}
     with pytest.raises(CheckpointMismatchError, match='conv_seg'):
         load_hfan_checkpoint(with_aux, {'state_dict': partial})
+
+
+def test_convert_checkpoint_leaves_the_training_only_head_out(tmp_path,
+                                                             capsys):
+    config = write_tiny_config(tmp_path / 'tiny.py')
+    # a training checkpoint of the same model with the head, as
+    # hfan_demo_objectness_aux.py writes
+    init_default_scope('mmseg')
+    cfg = tiny_model_cfg(channels=32)
+    cfg.auxiliary_head = aux_head_cfg()
+    torch.manual_seed(4)
+    trained = MODELS.build(cfg)
+    src, dst = tmp_path / 'iter_8.pth', tmp_path / 'deploy.pth'
+    torch.save({'state_dict': trained.state_dict(), 'meta': {}}, src)
+    assert convert_checkpoint.main([str(src), str(dst), '--config',
+                                    config]) == 0
+    out = capsys.readouterr().out
+    assert 'left out the training-only auxiliary_head (8 tensors)' in out
+    saved = torch.load(dst, weights_only=True)['state_dict']
+    assert not any(k.startswith('auxiliary_head.') for k in saved)
+    kept = {k: v for k, v in trained.state_dict().items()
+            if not k.startswith('auxiliary_head.')}
+    assert saved.keys() == kept.keys()
+    assert all(torch.equal(saved[k], v) for k, v in kept.items())

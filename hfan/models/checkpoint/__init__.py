@@ -37,6 +37,7 @@ from .loading import (
     load_hfan_checkpoint,
     load_mit_pretrained,
     read_checkpoint,
+    without_training_only,
 )
 from .mmengine_loader import load_local_weights_only
 
@@ -50,5 +51,5 @@ __all__ = [
     'load_local_weights_only', 'load_mit_pretrained',
     'read_checkpoint', 'DATASET_META', 'CheckpointConversionError',
     'check_output_path', 'output_meta', 'read_source', 'save_weights',
-    'to_float16'
+    'to_float16', 'without_training_only'
 ]

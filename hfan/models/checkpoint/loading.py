@@ -245,6 +245,20 @@ def diagnose(layout: CheckpointLayout,
 TRAINING_ONLY_PREFIX = 'auxiliary_head.'
 
 
+def without_training_only(
+        state_dict: Mapping[str, Tensor], target: Mapping[str, Tensor]
+) -> Tuple["OrderedDict[str, Tensor]", List[str]]:
+    """``state_dict`` without the training-only head's tensors that
+    ``target`` (a model's state dict) has no place for, and their keys."""
+    dropped = [
+        k for k in state_dict
+        if k.startswith(TRAINING_ONLY_PREFIX) and k not in target
+    ]
+    kept = OrderedDict((k, v) for k, v in state_dict.items()
+                       if k not in dropped)
+    return kept, dropped
+
+
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint does not fit a model: the keys and the likely causes."""
 
@@ -323,14 +337,10 @@ def load_hfan_checkpoint(model: nn.Module,
     # a training-only head (auxiliary_head) may be new to the checkpoint or
     # absent from the model: it never changes the model's output
     aux_missing = [k for k in missing if k.startswith(TRAINING_ONLY_PREFIX)]
-    aux_unexpected = [
-        k for k in unexpected if k.startswith(TRAINING_ONLY_PREFIX)
-    ]
+    state_dict, aux_unexpected = without_training_only(state_dict, target)
     if aux_missing or aux_unexpected:
         missing = [k for k in missing if k not in aux_missing]
         unexpected = [k for k in unexpected if k not in aux_unexpected]
-        for k in aux_unexpected:
-            state_dict.pop(k)
         print_log(
             f'{source}: the training-only {TRAINING_ONLY_PREFIX[:-1]} '
             + (f'is new ({len(aux_missing)} tensors keep their '
