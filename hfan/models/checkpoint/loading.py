@@ -84,24 +84,33 @@ def read_checkpoint(path: str,
             f'{path!r} is a URL; HFAN never downloads weights. Download the '
             f'file yourself and pass its local path ({CHECKPOINT_HELP}).')
     check_checkpoint_file(path)
-    try:
-        # the data types mmengine resumes its own checkpoints with (numpy
-        # scalars in meta, HistoryBuffer): data only, nothing callable
-        with torch.serialization.safe_globals(get_torch_safe_globals()):
-            return torch.load(path, map_location=map_location,
-                              weights_only=True)
-    except pickle.UnpicklingError as error:
-        refused = error
-    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
-        raise CheckpointFileError(
-            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
-            ' (truncated or damaged?)') from None
+    checkpoint, refused = _load_weights_only(path, map_location)
+    if refused is None:
+        return checkpoint
     names = _refused_globals(path, refused)
     if not trust:
         raise _untrusted(path, names) from None
     warnings.warn(f'{path}: fully unpickling a trusted file (it holds '
                   f'{", ".join(names)})', stacklevel=2)
     return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def _load_weights_only(path: str, map_location, mmap: bool = False):
+    """``(checkpoint, None)`` from a weights-only ``torch.load`` of
+    ``path``, or ``(None, error)`` when the file holds objects that load
+    refuses; a damaged file raises :class:`CheckpointFileError`."""
+    try:
+        # the data types mmengine resumes its own checkpoints with (numpy
+        # scalars in meta, HistoryBuffer): data only, nothing callable
+        with torch.serialization.safe_globals(get_torch_safe_globals()):
+            return torch.load(path, map_location=map_location,
+                              weights_only=True, mmap=mmap), None
+    except pickle.UnpicklingError as error:
+        return None, error
+    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
+        raise CheckpointFileError(
+            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
+            ' (truncated or damaged?)') from None
 
 
 def _refused_globals(path: str, refused: Exception) -> List[str]:
@@ -141,18 +150,9 @@ def check_weights_only(path: str, trust: bool = False) -> None:
     """
     path = osp.expanduser(str(path))
     check_checkpoint_file(path)
-    try:
-        with torch.serialization.safe_globals(get_torch_safe_globals()):
-            torch.load(path, map_location='cpu', weights_only=True,
-                       mmap=zipfile.is_zipfile(path))
-        return
-    except pickle.UnpicklingError as error:
-        refused = error
-    except (RuntimeError, EOFError, OSError) as error:  # damaged archive
-        raise CheckpointFileError(
-            f'cannot read checkpoint {path}: {error}'.splitlines()[0] +
-            ' (truncated or damaged?)') from None
-    if not trust:
+    _, refused = _load_weights_only(path, 'cpu',
+                                    mmap=zipfile.is_zipfile(path))
+    if refused is not None and not trust:
         raise _untrusted(path, _refused_globals(path, refused)) from None
 
 
