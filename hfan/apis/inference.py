@@ -17,6 +17,7 @@ is the colour-coded flow image of the published data (``flow/<split>/*.jpg``)
 or a raw ``(H, W, 2)`` flow field, which is colour-coded here as the
 published data was (:func:`hfan.flow.flow_to_bgr`).
 """
+import contextlib
 import copy
 import os
 import warnings
@@ -265,6 +266,13 @@ class VideoSegmenter:
         trust_checkpoint: allow a checkpoint that ``weights_only`` loading
             refuses to be unpickled in full (it can run code); without it
             such a file is refused with a message saying how to convert it.
+        model_workers: in :meth:`segment_video`, how many batches are
+            segmented at once, each in its own thread with an equal share
+            of PyTorch's threads (the same masks, in order; probabilities
+            equal to float rounding). ``None``
+            (default): 2 on a CPU with at least 2 threads and the PyTorch
+            backend, where two forwards side by side keep the cores busier
+            than one forward over both (docs/benchmarks.md), else 1.
 
     Attributes:
         model: the segmentor (eval mode, on ``device``).
@@ -284,7 +292,8 @@ class VideoSegmenter:
                  flow_directions: Optional[str] = None,
                  prefetch: bool = True,
                  backend: str = 'torch',
-                 onnx_file: Optional[str] = None):
+                 onnx_file: Optional[str] = None,
+                 model_workers: Optional[int] = None):
         if backend not in BACKENDS:
             raise ValueError(f'unknown backend {backend!r}; choose one of '
                              f'{list(BACKENDS)}')
@@ -318,6 +327,8 @@ class VideoSegmenter:
         self.prefetch = prefetch
         self.backend = backend
         self.cpu_bf16 = resolve_cpu_bf16(cpu_bf16, self.device, backend)
+        self.model_workers = resolve_model_workers(model_workers,
+                                                   self.device, backend)
 
         self.model = build_model(cfg, checkpoint, device=self.device,
                                  trust_checkpoint=trust_checkpoint)
@@ -347,7 +358,8 @@ class VideoSegmenter:
                 f'aug_test={self.aug_test}, fp16={self.fp16}, '
                 f'cpu_bf16={self.cpu_bf16}, '
                 f'flow_directions={self.flow_directions!r}, '
-                f'backend={self.backend!r})')
+                f'backend={self.backend!r}, '
+                f'model_workers={self.model_workers})')
 
     # -- the two halves of a forward -----------------------------------------
     def prepare(self, frame: np.ndarray, flow: np.ndarray) -> dict:
@@ -562,10 +574,17 @@ class VideoSegmenter:
             ``(t, mask, fg_prob)`` for each frame not skipped, in order:
             ``mask`` (H, W) uint8 {0, 1}, ``fg_prob`` (H, W) float32.
 
+        With ``model_workers`` above 1, that many batches are segmented at
+        once (:func:`hfan.utils.ordered_map.ordered_map`), each forward with
+        ``torch.get_num_threads() // model_workers`` threads; PyTorch's
+        thread count is set to that while the generator runs and restored
+        when it ends.
+
         Memory: frames are read one ahead; without ``flows`` only the
         current frame and one neighbour are kept decoded, plus, with
-        ``prefetch``, the ``max(2, batch_size)`` frames (and their flows)
-        prepared ahead by the background thread.
+        ``prefetch``, the ``max(2, batch_size * model_workers)`` frames
+        (and their flows) prepared ahead by the background thread, and the
+        ``model_workers`` batches being segmented.
         """
         load = load or _identity
         skip = skip or _never
@@ -585,17 +604,21 @@ class VideoSegmenter:
         # resizing) are done ahead, in a thread with `prefetch`, while the
         # model segments the frames before.
         pairs = self._prepare_items(pairs)
+        workers = self.model_workers
         if self.prefetch:
             from hfan.utils.prefetch import prefetch
-            pairs = prefetch(pairs, depth=max(2, batch_size))
-        batch: List[Tuple[int, np.ndarray, np.ndarray]] = []
-        for item in pairs:
-            batch.append(item)
-            if len(batch) >= batch_size:
+            pairs = prefetch(pairs, depth=max(2, batch_size * workers))
+        batches = _batched(pairs, batch_size)
+        if workers == 1:
+            for batch in batches:
                 yield from self._segment_items(batch)
-                batch = []
-        if batch:
-            yield from self._segment_items(batch)
+            return
+        from hfan.utils.ordered_map import ordered_map
+        with torch_threads(max(1, torch.get_num_threads() // workers)):
+            for results in ordered_map(
+                    lambda batch: list(self._segment_items(batch)), batches,
+                    workers, name='hfan-model'):
+                yield from results
 
     def _prepare_items(self, pairs):
         """(t, frame, flows) -> (t, frame size, one prepared sample per
@@ -671,6 +694,45 @@ class VideoSegmenter:
 
 
 _END = object()
+
+
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of ``size`` consecutive items (the last may be shorter)."""
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def resolve_model_workers(model_workers: Optional[int], device: torch.device,
+                          backend: str) -> int:
+    """How many batches :meth:`VideoSegmenter.segment_video` segments at
+    once (see the class's ``model_workers``)."""
+    if model_workers is None:
+        parallel = (device.type == 'cpu' and backend == 'torch'
+                    and torch.get_num_threads() >= 2)
+        return 2 if parallel else 1
+    if isinstance(model_workers, bool) or not isinstance(model_workers, int) \
+            or model_workers < 1:
+        raise ValueError(f'model_workers must be a positive integer (or None '
+                         f'for the default), got {model_workers!r}')
+    return model_workers
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Set PyTorch's intra-op thread count inside the block, restoring it
+    after. Threads started inside take it on their first operator."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _onnxruntime_logits(model, onnx_file, device, metadata):

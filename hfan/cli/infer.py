@@ -229,6 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
         '--batch-size', type=int, default=1,
         help='frames per forward pass (default: 1)')
     parser.add_argument(
+        '--model-workers', type=int, default=None, metavar='N',
+        help='forward passes run at once, each in its own thread with an '
+        'equal share of the CPU threads (default: 2 on a CPU with the torch '
+        'backend, where two side by side keep the cores busier than one; '
+        'else 1). The masks do not depend on it')
+    parser.add_argument(
         '--workers', type=int, default=2,
         help='threads encoding and writing PNGs (0: in the main thread; '
         'default: 2)')

@@ -85,6 +85,9 @@ class InferenceOptions:
     - ``save_prob``: also write the foreground probabilities (8-bit PNGs).
     - ``batch_size``: frames per forward pass.
     - ``workers``: threads writing PNGs (0: the calling thread).
+    - ``model_workers``: batches segmented at once, each with a share of
+      PyTorch's threads; None: 2 on a CPU with the PyTorch backend, else 1
+      (:func:`hfan.apis.inference.resolve_model_workers`).
     - ``max_frames``: stop after segmenting this many frames (>= 1; a
       later run resumes); None: no limit.
     - ``overwrite``: segment every frame again, even into an output folder
@@ -115,6 +118,7 @@ class InferenceOptions:
     save_prob: bool = False
     batch_size: int = 1
     workers: int = 2
+    model_workers: Optional[int] = None
     max_frames: Optional[int] = None
     overwrite: bool = False
     cfg_options: Optional[Dict[str, Any]] = None
@@ -149,6 +153,9 @@ def check_options(options: Any, spell: Spelling = field_spelling) -> None:
                              f'{list(accepted)}, got {value!r}')
     if options.batch_size < 1:
         raise ValueError(f'{spell("batch_size")} must be >= 1')
+    if options.model_workers is not None and options.model_workers < 1:
+        raise ValueError(f'{spell("model_workers")} must be >= 1 (leave it '
+                         f'out for the default), got {options.model_workers}')
     # 0 would segment nothing, yet name mask folders that were never
     # written: a run that is not wanted is not started instead.
     if options.max_frames is not None and options.max_frames < 1:

@@ -255,7 +255,8 @@ def run(options: Optional[InferenceOptions] = None,
             cpu_bf16=cpu_bf16,
             backend=options.backend,
             onnx_file=options.onnx,
-            trust_checkpoint=options.trust_checkpoint)
+            trust_checkpoint=options.trust_checkpoint,
+            model_workers=options.model_workers)
 
     def start_video(video: VideoInput) -> None:
         """Record ``video`` in the run record just before its first mask is
@@ -334,4 +335,6 @@ def run(options: Optional[InferenceOptions] = None,
                 flow_directions=directions,
                 runtime=segmenter.backend + (
                     ' bf16' if segmenter.cpu_bf16 else
-                    ' fp16' if segmenter.fp16 else ' fp32'))
+                    ' fp16' if segmenter.fp16 else ' fp32') + (
+                        f', {segmenter.model_workers} forwards at once'
+                        if segmenter.model_workers > 1 else ''))

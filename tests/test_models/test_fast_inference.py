@@ -1,5 +1,7 @@
 """The faster forward computes the published function: fused attention,
 the decoder's reordered convolution, frames encoded once, bf16 autocast."""
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -176,3 +178,64 @@ def test_cpu_bf16_setting(tiny, monkeypatch):
     with pytest.raises(ValueError, match='onnxruntime backend runs the '
                        'float32 graph'):
         resolve_cpu_bf16(True, cpu, 'onnxruntime')
+
+
+def test_two_forwards_at_once_give_the_masks_of_one(tiny):
+    """segment_video with two model workers: the frames of one worker, in
+    order, with the resumed frames left out, and PyTorch's thread count
+    shared between the workers only while the video runs."""
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+              for _ in range(7)]
+    threads = torch.get_num_threads()
+    seen = []
+    results = {}
+    for workers in (1, 2):
+        segmenter = VideoSegmenter(*tiny, cpu_bf16=False,
+                                   flow_directions='both',
+                                   model_workers=workers)
+        assert segmenter.model_workers == workers
+        forward = segmenter.model.inference
+
+        def inference(*args, forward=forward):
+            seen.append((workers, torch.get_num_threads()))
+            return forward(*args)
+
+        segmenter.model.inference = inference
+        results[workers] = list(segmenter.segment_video(
+            frames, skip=lambda t: t in (0, 4), batch_size=2))
+        assert torch.get_num_threads() == threads
+    assert [t for t, _, _ in results[2]] == [1, 2, 3, 5, 6]
+    for (t1, m1, p1), (t2, m2, p2) in zip(results[1], results[2]):
+        assert t1 == t2
+        np.testing.assert_array_equal(m1, m2)
+        np.testing.assert_allclose(p1, p2, rtol=0, atol=1e-5)
+    assert {n for w, n in seen if w == 1} == {threads}
+    assert {n for w, n in seen if w == 2} == {max(1, threads // 2)}
+
+
+def test_closing_a_video_early_restores_the_threads(tiny):
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+              for _ in range(6)]
+    threads = torch.get_num_threads()
+    segmenter = VideoSegmenter(*tiny, model_workers=2)
+    stream = segmenter.segment_video(frames)
+    assert next(stream)[0] == 0
+    stream.close()
+    assert torch.get_num_threads() == threads
+    assert not [t for t in threading.enumerate()
+                if t.name.startswith('hfan-model')]
+
+
+def test_model_workers_default_and_bad_values():
+    from hfan.apis.inference import resolve_model_workers
+    cpu, cuda = torch.device('cpu'), torch.device('cuda')
+    expected = 2 if torch.get_num_threads() >= 2 else 1
+    assert resolve_model_workers(None, cpu, 'torch') == expected
+    assert resolve_model_workers(None, cpu, 'onnxruntime') == 1
+    assert resolve_model_workers(None, cuda, 'torch') == 1
+    assert resolve_model_workers(3, cpu, 'torch') == 3
+    for bad in (0, -1, 1.5, 'two', True):
+        with pytest.raises(ValueError, match=f'got {bad!r}'):
+            resolve_model_workers(bad, cpu, 'torch')
