@@ -274,6 +274,11 @@ class VideoSegmenter:
             backend, where two forwards side by side keep the cores busier
             than one forward over both (docs/benchmarks.md), else 1.
 
+    On the CPU, glibc's malloc is told to keep the memory freed by one
+    forward for the next, once per process (:func:`hfan.utils.allocator.
+    keep_freed_memory_for_reuse`): faster, and the process holds on to its
+    peak memory.
+
     Attributes:
         model: the segmentor (eval mode, on ``device``).
         cfg: the config used.
@@ -330,6 +335,9 @@ class VideoSegmenter:
         self.model_workers = resolve_model_workers(model_workers,
                                                    self.device, backend)
 
+        if self.device.type == 'cpu':
+            from hfan.utils.allocator import keep_freed_memory_for_reuse
+            keep_freed_memory_for_reuse()
         self.model = build_model(cfg, checkpoint, device=self.device,
                                  trust_checkpoint=trust_checkpoint)
         if checkpoint is None:
