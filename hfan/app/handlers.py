@@ -232,15 +232,23 @@ def _segment_video_file(video_path, config, checkpoint, models, work,
 
 def _with_frames(frames, segmenter, flow):
     """``(t, frame, mask)`` for every frame, the flow computed by the
-    segmenter's estimator ``flow`` in the segmenter's flow directions
-    (:func:`hfan.flow.iter_frames_with_flows` hands out each frame with its
-    flows, streamed)."""
-    from hfan.flow import iter_frames_with_flows
-    estimator = segmenter.flow_estimator(flow)
-    for t, frame, flows in iter_frames_with_flows(
-            frames, estimator, segmenter.flow_directions):
-        mask, _ = segmenter.segment_frame(frame, flows)
-        yield t, frame, mask
+    segmenter's estimator ``flow`` in the segmenter's flow directions.
+
+    :meth:`~hfan.apis.VideoSegmenter.segment_video` streams the frames
+    (reading and flow ahead in a thread, two forwards at once on a CPU);
+    each frame is kept from when it is read until its mask comes back, for
+    the overlay.
+    """
+    read: Dict[int, np.ndarray] = {}
+
+    def keep(item):
+        t, frame = item
+        read[t] = frame
+        return frame
+
+    for t, mask, _ in segmenter.segment_video(
+            enumerate(frames), flow_estimator=flow, load=keep):
+        yield t, read.pop(t), mask
 
 
 def segment_frame_pair(frame_rgb: Optional[np.ndarray],

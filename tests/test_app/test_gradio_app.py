@@ -151,8 +151,8 @@ def test_every_handler_error_is_the_apps_message(tiny, upload, tmp_path,
 
     models = ModelCache('cpu')
     models.get(*tiny)
-    monkeypatch.setattr(VideoSegmenter, 'segment_frame', broken)
-    monkeypatch.setattr(VideoSegmenter, 'segment_pair', broken)
+    # the forward every path runs (a video's in a worker thread)
+    monkeypatch.setattr(VideoSegmenter, 'predict', broken)
     work = WorkDir(str(tmp_path / 'work'))
     with pytest.raises(AppError, match=r'cannot segment walk \(96x64 pixels, '
                        r'dis flow\): CUDA out of memory \(simulated\)'):
