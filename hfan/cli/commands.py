@@ -22,6 +22,7 @@ COMMANDS = {
     'hfan-eval-vsod': 'eval_vsod',
     'hfan-summarize-runs': 'summarize_runs',
     'hfan-davis-videos': 'davis_videos',
+    'hfan-compare-masks': 'compare_masks',
     'hfan-visualize-ablation': 'visualize_ablation',
     'hfan-visualize-features': 'visualize_features',
     # prepare data
