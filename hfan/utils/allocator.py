@@ -3,6 +3,7 @@ import ctypes
 import ctypes.util
 import sys
 import threading
+from typing import Optional
 
 # mallopt(3) parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
@@ -47,14 +48,21 @@ def keep_freed_memory_for_reuse() -> bool:
         return _applied[0]
 
 
-def _apply() -> bool:
+def glibc() -> Optional[ctypes.CDLL]:
+    """The C library when it is glibc (Linux), else None."""
     if not sys.platform.startswith('linux'):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
     except OSError:
-        return False
-    if not hasattr(libc, 'gnu_get_libc_version'):  # musl has no mallopt knobs
+        return None
+    # musl has neither this function nor mallopt's knobs
+    return libc if hasattr(libc, 'gnu_get_libc_version') else None
+
+
+def _apply() -> bool:
+    libc = glibc()
+    if libc is None:
         return False
     mallopt = libc.mallopt
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

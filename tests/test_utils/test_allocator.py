@@ -1,12 +1,12 @@
 """hfan.utils.allocator: a freed feature map stays with the process for the
 next forward instead of going back to the kernel (glibc's own statistics,
 ``mallinfo2``, in a fresh process each)."""
-import ctypes
-import ctypes.util
 import subprocess
 import sys
 
 import pytest
+
+from hfan.utils.allocator import glibc, keep_freed_memory_for_reuse
 
 # A worker thread allocates a 16 MB block (the size of a stage-1 feature
 # map), then frees it; glibc's statistics are printed while it is held and
@@ -39,13 +39,8 @@ MB = 1024 * 1024
 
 
 def glibc_has_mallinfo2() -> bool:
-    if not sys.platform.startswith('linux'):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-    except OSError:
-        return False
-    return hasattr(libc, 'mallinfo2')
+    libc = glibc()
+    return libc is not None and hasattr(libc, 'mallinfo2')
 
 
 def malloc_stats(mode: str):
@@ -70,7 +65,6 @@ def test_a_freed_block_stays_for_the_next_forward():
 
 
 def test_applied_once():
-    from hfan.utils.allocator import keep_freed_memory_for_reuse
     first = keep_freed_memory_for_reuse()
     assert keep_freed_memory_for_reuse() is first
     if glibc_has_mallinfo2():
