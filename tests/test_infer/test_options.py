@@ -111,6 +111,8 @@ def test_defaults_are_those_of_the_command_line():
 
 @pytest.mark.parametrize('values, message', [
     (dict(batch_size=0), 'batch_size must be >= 1'),
+    (dict(model_workers=0), 'model_workers must be >= 1 (leave it out for '
+     'the default), got 0'),
     (dict(max_frames=-1), 'max_frames must be >= 1'),
     (dict(max_frames=0), 'max_frames must be >= 1 (leave it out for no'),
     (dict(fps=0), 'fps must be a finite number > 0, got 0'),
