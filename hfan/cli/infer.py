@@ -233,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
         help='forward passes run at once, each in its own thread with an '
         'equal share of the CPU threads (default: 2 on a CPU with the torch '
         'backend, where two side by side keep the cores busier than one; '
-        'else 1). The masks do not depend on it')
+        'else 1). The masks are the same up to float rounding (10 of 564 M '
+        'pixels on DAVIS-16 val)')
     parser.add_argument(
         '--workers', type=int, default=2,
         help='threads encoding and writing PNGs (0: in the main thread; '
