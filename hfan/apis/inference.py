@@ -617,10 +617,7 @@ class VideoSegmenter:
             from hfan.utils.prefetch import prefetch
             pairs = prefetch(pairs, depth=max(2, batch_size * workers))
         batches = _batched(pairs, batch_size)
-        if workers == 1:
-            for batch in batches:
-                yield from self._segment_items(batch)
-            return
+        # one worker: ordered_map runs in this thread, the threads unchanged
         from hfan.utils.ordered_map import ordered_map
         with torch_threads(max(1, torch.get_num_threads() // workers)):
             for results in ordered_map(
