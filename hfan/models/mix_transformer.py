@@ -5,6 +5,7 @@ from mmseg.registry import MODELS
 
 from .checkpoint import MIT_NUM_HEADS, MIT_SETTINGS, load_mit_pretrained
 from .efficient_attention import FusedEfficientMultiheadAttention
+from .token_mix_ffn import TokenMixFFN
 
 
 @MODELS.register_module()
@@ -26,6 +27,9 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
             (:class:`FusedEfficientMultiheadAttention`; same weights and
             result, faster). False keeps MMSeg's ``nn.MultiheadAttention``
             call. Default: True.
+        token_ffn (bool): apply the Mix-FFN's 1x1 convolutions to the
+            tokens as linear maps (:class:`TokenMixFFN`; same weights and
+            result, faster). False keeps MMSeg's ``MixFFN``. Default: True.
         **kwargs: ``MixVisionTransformer`` arguments.
     """
 
@@ -33,6 +37,7 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
                  arch=None,
                  reduction_norm_eps=1e-5,
                  fused_attention=True,
+                 token_ffn=True,
                  **kwargs):
         if arch is not None:
             if arch not in MIT_SETTINGS:
@@ -51,7 +56,10 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
                     # Only the forward differs: the modules and their
                     # parameters are MMSeg's, built by its __init__.
                     block.attn.__class__ = FusedEfficientMultiheadAttention
+                if token_ffn:
+                    block.ffn.__class__ = TokenMixFFN
         self.fused_attention = fused_attention
+        self.token_ffn = token_ffn
 
     def init_weights(self):
         """MMSeg's MiT init, except ``init_cfg=dict(type='Pretrained')``.

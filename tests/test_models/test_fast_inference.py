@@ -1,12 +1,13 @@
 """The faster forward computes the published function: fused attention,
-the decoder's reordered convolution, frames encoded once, bf16 autocast."""
+the Mix-FFN on the tokens, the decoder's reordered convolution, frames
+encoded once, bf16 autocast."""
 import threading
 
 import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from mmseg.models.backbones.mit import EfficientMultiheadAttention
+from mmseg.models.backbones.mit import EfficientMultiheadAttention, MixFFN
 from mmseg.registry import MODELS
 from testkit import make_batch, tiny_model_cfg
 
@@ -14,6 +15,7 @@ import hfan  # noqa: F401
 from hfan.apis import VideoSegmenter
 from hfan.models.dual_stream_encoder import unique_samples
 from hfan.models.efficient_attention import FusedEfficientMultiheadAttention
+from hfan.models.token_mix_ffn import TokenMixFFN
 
 init_default_scope('mmseg')
 
@@ -53,16 +55,54 @@ def test_fused_attention_equals_mmseg_attention(sr_ratio, heads):
                        {n: p.grad for n, p in reference.named_parameters()})
 
 
-def test_mit_uses_the_fused_attention_unless_told_not_to():
+@pytest.mark.parametrize('train', [False, True])
+def test_token_ffn_equals_mmseg_ffn(train):
+    """Same weights, same output and gradients as MMSeg's MixFFN (1x1
+    convolutions on the (B, C, H, W) map), in eval and train mode."""
+    torch.manual_seed(0)
+    reference = MixFFN(embed_dims=16, feedforward_channels=64)
+    token = TokenMixFFN(embed_dims=16, feedforward_channels=64)
+    token.load_state_dict(reference.state_dict())
+    reference.train(train)
+    token.train(train)
+    hw = (6, 10)
+    x = torch.randn(2, hw[0] * hw[1], 16, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    identity = torch.randn(2, hw[0] * hw[1], 16)
+    for kwargs in ({}, {'identity': identity}):
+        torch.testing.assert_close(
+            token(x2, hw, **kwargs), reference(x, hw, **kwargs),
+            rtol=1e-5, atol=1e-6)
+    expected = reference(x, hw)
+    got = token(x2, hw)
+    (expected * torch.arange(expected.numel()).view_as(expected).sin()
+     ).sum().backward()
+    (got * torch.arange(got.numel()).view_as(got).sin()).sum().backward()
+    torch.testing.assert_close(x2.grad, x.grad, rtol=1e-4, atol=1e-6)
+    assert_grads_close({n: p.grad for n, p in token.named_parameters()},
+                       {n: p.grad for n, p in reference.named_parameters()})
+
+
+def test_mit_uses_the_fast_modules_unless_told_not_to():
     on = MODELS.build(tiny_model_cfg()).backbone.backbone
     off_cfg = tiny_model_cfg()
     off_cfg.backbone.backbone['fused_attention'] = False
+    off_cfg.backbone.backbone['token_ffn'] = False
     off = MODELS.build(off_cfg).backbone.backbone
-    kinds = {type(b.attn) for layer in on.layers for b in layer[1]}
-    assert kinds == {FusedEfficientMultiheadAttention}
-    assert {type(b.attn) for layer in off.layers
-            for b in layer[1]} == {EfficientMultiheadAttention}
+    blocks_on = [b for layer in on.layers for b in layer[1]]
+    blocks_off = [b for layer in off.layers for b in layer[1]]
+    assert {type(b.attn) for b in blocks_on} == {
+        FusedEfficientMultiheadAttention}
+    assert {type(b.ffn) for b in blocks_on} == {TokenMixFFN}
+    assert {type(b.attn) for b in blocks_off} == {EfficientMultiheadAttention}
+    assert {type(b.ffn) for b in blocks_off} == {MixFFN}
     assert list(on.state_dict()) == list(off.state_dict())
+    # the whole encoder: one computes what the other does
+    off.load_state_dict(on.state_dict())
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        for got, expected in zip(on.eval()(x), off.eval()(x)):
+            torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize('method', ['im', 'base', 'fam', 'fat', 'hfan'])
