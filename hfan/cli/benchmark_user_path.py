@@ -31,8 +31,9 @@ excluded). The ratio of the two is printed last.
 ``--breakdown-frames N`` also times the stages one after the other, in a
 process of each code base, on the first N frames of each input: decode
 (``cv2.imread``), flow (DIS plus colour coding, per the flow directions),
-model (``VideoSegmenter.segment_frames``), write (``FrameWriter``). Their sum
-is above the loop's time when the loop overlaps them.
+model (``VideoSegmenter.segment_frames``, one frame at a time, so one
+forward: infer.py runs two at once on a CPU), write (``FrameWriter``). Their
+sum is above the loop's time when the loop overlaps them.
 """
 
 
