@@ -209,7 +209,8 @@ def pair_frames(pred_root: str,
                 layout: Optional[str] = None,
                 gt_layout: Optional[str] = None,
                 sequences: Optional[Iterable[str]] = None,
-                ignore_unannotated: bool = False
+                ignore_unannotated: bool = False,
+                names: Tuple[str, str] = ('prediction', 'GT')
                 ) -> Dict[str, List[FramePair]]:
     """Match every GT frame with its prediction.
 
@@ -222,6 +223,9 @@ def pair_frames(pred_root: str,
         ignore_unannotated: predictions of frames that have no GT file in a
             GT video are ignored instead of being an error (sparse ground
             truth: a model segments every frame, a few are annotated).
+        names: what error messages call the two folders (default:
+            ``('prediction', 'GT')``; ``tools/compare_masks.py`` pairs two
+            mask folders, ``('mask', 'reference')``).
 
     Returns:
         ``{video: [(frame_id, pred_path, gt_path), ...]}`` in GT video order
@@ -234,21 +238,22 @@ def pair_frames(pred_root: str,
         ValueError: the prediction tree has frames or videos that the GT does
             not have, or a folder is empty / unparsable.
     """
-    _, gt = list_sequences(gt_root, gt_layout, 'GT')
-    pred_layout, pred = list_sequences(pred_root, layout, 'prediction')
+    pred_name, gt_name = names
+    _, gt = list_sequences(gt_root, gt_layout, gt_name)
+    pred_layout, pred = list_sequences(pred_root, layout, pred_name)
 
     if sequences is not None:
         sequences = list(dict.fromkeys(sequences))
         unknown = [s for s in sequences if s not in gt]
         if unknown:
             raise FileNotFoundError(
-                f'selected sequence(s) not in GT folder {gt_root}: '
+                f'selected sequence(s) not in {gt_name} folder {gt_root}: '
                 f'{_listing(unknown)}')
     extra_videos = [v for v in pred if v not in gt]
     if extra_videos:
         raise ValueError(
-            f'prediction folder {pred_root} has {len(extra_videos)} video(s) '
-            f'that GT folder {gt_root} does not have: '
+            f'{pred_name} folder {pred_root} has {len(extra_videos)} '
+            f'video(s) that {gt_name} folder {gt_root} does not have: '
             f'{_listing(extra_videos)}')
 
     selected = list(gt) if sequences is None else sequences
@@ -267,14 +272,16 @@ def pair_frames(pred_root: str,
             else:
                 missing.append(
                     f'{expected_path(pred_root, pred_layout, video, frame)} '
-                    f'(for GT {gt_path})')
+                    f'(for {gt_name} {gt_path})')
         pairs[video] = seq
     if missing:
         raise FileNotFoundError(
-            f'{len(missing)} prediction file(s) missing: {_listing(missing)}')
+            f'{len(missing)} {pred_name} file(s) missing: '
+            f'{_listing(missing)}')
     if extra:
         raise ValueError(
-            f'{len(extra)} prediction file(s) have no GT frame in {gt_root}: '
+            f'{len(extra)} {pred_name} file(s) have no {gt_name} frame in '
+            f'{gt_root}: '
             f'{_listing(extra)}')
     return pairs
 

@@ -39,7 +39,8 @@ def mask_agreement(masks: str,
             on one side only, or two masks of a frame with different sizes
             (both files named).
     """
-    pairs = pair_frames(masks, reference, layout, reference_layout)
+    pairs = pair_frames(masks, reference, layout, reference_layout,
+                        names=('mask', 'reference'))
     videos: Dict[str, Dict[str, object]] = OrderedDict()
     for video, frames in pairs.items():
         pixels = agreeing = identical = 0

@@ -72,7 +72,15 @@ def test_a_missing_frame_and_a_size_mismatch_are_named(planted, capsys):
     (new / 'dog_00001.png').unlink()
     assert main([str(new), str(reference), '--no-progress']) == 1
     err = capsys.readouterr().err
-    assert 'dog_00001.png' in err and 'missing' in err
+    # named as the command names its folders, not as an evaluation's
+    assert '1 mask file(s) missing' in err and 'dog_00001.png' in err
+    assert 'for reference ' in err and 'GT' not in err
+    (new / 'dog_00001.png').write_bytes(b'')
+    cv2.imwrite(str(new / 'cat_00000.png'), np.zeros((20, 30), np.uint8))
+    with pytest.raises(ValueError, match=r'mask folder .* has 1 video\(s\) '
+                       r'that reference folder .* does not have: .*cat'):
+        mask_agreement(str(new), str(reference))
+    (new / 'cat_00000.png').unlink()
     cv2.imwrite(str(new / 'dog_00001.png'), np.zeros((10, 30), np.uint8))
     with pytest.raises(ValueError, match=r'dog_00001.png is 30x10 but '
                        r'.*dog/00001.png is 30x20'):

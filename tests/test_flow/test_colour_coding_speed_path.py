@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 from mmcv.visualization import flow2rgb
 
-from hfan.flow.colorize import (RAFT_COLOR_WHEEL, flow_to_bgr,
-                                flow_to_color)
+from hfan.flow.colorize import RAFT_COLOR_WHEEL, flow_to_bgr, flow_to_color
 
 
 def flows():
