@@ -20,7 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from hfan.utils.defaults import REPO_ROOT
 
@@ -114,8 +114,8 @@ def compare_user_path(inputs: Sequence[str], config: str, checkpoint: str,
                       breakdown_frames: int = 0,
                       extra: Sequence[str] = (),
                       command: Optional[str] = None,
-                      log: Callable[[str], Any] = lambda message: None
-                      ) -> Dict[str, Any]:
+                      log: Callable[[str], Any] = lambda message: None,
+                      rounds: int = 1) -> Dict[str, Any]:
     """infer.py's frames/s at commit ``baseline`` and in this tree.
 
     Args:
@@ -127,33 +127,62 @@ def compare_user_path(inputs: Sequence[str], config: str, checkpoint: str,
         extra: further infer.py options, for this tree only.
         command: the command that compares, recorded in the report.
         log: called with a line before each code base runs.
+        rounds: how many times each code base runs, alternating (baseline,
+            this tree, baseline, ...), each time into a fresh output folder;
+            a shared machine's speed drifts, and the median of a few
+            alternating runs is steadier than one run.
 
     Returns:
-        ``dict(date, machine, cpus, command, results, ratio)``:
-        ``results`` maps ``'<baseline> (baseline)'`` and ``'this tree'`` to
-        :func:`time_infer_in`'s dict (plus ``breakdown_s_per_frame``);
-        ``ratio`` is this tree's frames/s over the baseline's.
+        ``dict(date, machine, cpus, command, rounds, results, ratio,
+        round_ratios)``: ``results`` maps ``'<baseline> (baseline)'`` and
+        ``'this tree'`` to :func:`time_infer_in`'s dict of the run with the
+        median frames/s (the lower median for an even count), plus
+        ``fps_rounds`` (every run's frames/s, in order) and, from the first
+        round, ``breakdown_s_per_frame``; ``ratio`` is this tree's median
+        frames/s over the baseline's, ``round_ratios`` the ratio of each
+        round.
     """
-    results = {}
+    if rounds < 1:
+        raise ValueError(f'rounds must be >= 1, got {rounds}')
+    runs: Dict[str, List[Dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         with git_worktree(baseline, osp.join(tmp, 'baseline')) as old:
-            for label, root, options in (
-                    (f'{baseline} (baseline)', old, ()),
-                    ('this tree', REPO_ROOT, extra)):
-                log(f'[benchmark] infer.py of {label} ...')
-                result = time_infer_in(
-                    root, inputs, config, checkpoint,
-                    osp.join(tmp, 'out', label), flow_directions, options)
-                if breakdown_frames:
-                    result['breakdown_s_per_frame'] = time_stages_in(
-                        root, inputs, config, checkpoint, flow_directions,
-                        breakdown_frames)
-                results[label] = result
+            for round_index in range(rounds):
+                for label, root, options in (
+                        (f'{baseline} (baseline)', old, ()),
+                        ('this tree', REPO_ROOT, extra)):
+                    log(f'[benchmark] infer.py of {label}'
+                        f'{_round_name(round_index, rounds)} ...')
+                    result = time_infer_in(
+                        root, inputs, config, checkpoint,
+                        osp.join(tmp, 'out', f'{label} {round_index}'),
+                        flow_directions, options)
+                    if breakdown_frames and round_index == 0:
+                        result['breakdown_s_per_frame'] = time_stages_in(
+                            root, inputs, config, checkpoint,
+                            flow_directions, breakdown_frames)
+                    runs.setdefault(label, []).append(result)
+    results = {}
+    for label, label_runs in runs.items():
+        median = sorted(label_runs, key=lambda r: r['fps'])[
+            (len(label_runs) - 1) // 2]
+        results[label] = dict(
+            median, fps_rounds=[r['fps'] for r in label_runs],
+            **{k: v for k, v in label_runs[0].items()
+               if k == 'breakdown_s_per_frame'})
+    old_runs, new_runs = runs.values()
     old_result, new_result = results.values()
     return dict(
         date=datetime.date.today().isoformat(), machine=platform.processor()
         or platform.machine(), cpus=os.cpu_count(), command=command,
-        results=results, ratio=new_result['fps'] / old_result['fps'])
+        rounds=rounds, results=results,
+        ratio=new_result['fps'] / old_result['fps'],
+        round_ratios=[new['fps'] / old['fps']
+                      for old, new in zip(old_runs, new_runs)])
+
+
+def _round_name(index: int, rounds: int) -> str:
+    return f' (round {index + 1} of {rounds})' if rounds > 1 else ''
 
 
 def results_table(results: Dict[str, Dict[str, Any]]) -> str:

@@ -18,7 +18,8 @@ PROG = 'benchmark_user_path.py'
 EPILOG = """\
     python tools/benchmark_user_path.py --input FRAME_DIR [FRAME_DIR ...]
         [--baseline 8749323] [--config CFG --checkpoint CKPT]
-        [--flow-directions both|forward] [--breakdown-frames 10] [--json F]
+        [--flow-directions both|forward] [--breakdown-frames 10]
+        [--rounds 3] [--json F]
 
 What a user runs: ``infer.py`` on folders of JPEG frames (decoding, DIS
 flow, the model, PNG writing; masks and archives written, no overlay).
@@ -27,6 +28,11 @@ the other on this machine: first the ``--baseline`` commit (checked out
 into a temporary git worktree), then this tree. The figure is infer.py's
 own: frames over the wall time of its segmentation loop (model loading
 excluded). The ratio of the two is printed last.
+
+``--rounds N`` runs both N times, alternating (baseline, this tree,
+baseline, ...): the table shows each code base's median run and every
+run's frames/s, the ratio is that of the medians, and each round's ratio
+is printed too. On a shared machine one run can be 20% off.
 
 ``--breakdown-frames N`` also times the stages one after the other, in a
 process of each code base, on the first N frames of each input: decode
@@ -58,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar='N',
                         help='also time decode / flow / model / write on '
                         'the first N frames of each input (default: 0, off)')
+    parser.add_argument('--rounds', type=int, default=1, metavar='N',
+                        help='run both code bases N times, alternating; '
+                        'report the medians (default: 1)')
     parser.add_argument('--extra', nargs=argparse.REMAINDER, default=[],
                         help='further infer.py options for this tree only '
                         '(e.g. --extra --backend onnxruntime)')
@@ -82,6 +91,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args.checkpoint = osp.abspath(args.checkpoint)
     if args.breakdown_frames < 0:
         parser.error('--breakdown-frames must be >= 0')
+    if args.rounds < 1:
+        parser.error(f'--rounds must be >= 1, got {args.rounds}')
     return args
 
 
@@ -97,9 +108,16 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         flow_directions=args.flow_directions,
         breakdown_frames=args.breakdown_frames, extra=args.extra,
         command=' '.join(sys.argv),
-        log=lambda message: print(message, flush=True))
+        log=lambda message: print(message, flush=True), rounds=args.rounds)
     print(results_table(report['results']))
-    print(f"this tree / baseline: {report['ratio']:.2f}x frames/s")
+    if args.rounds > 1:
+        for label, result in report['results'].items():
+            runs = ', '.join(f'{fps:.2f}' for fps in result['fps_rounds'])
+            print(f'{label}: frames/s of the {args.rounds} runs: {runs}')
+        rounds = ', '.join(f'{r:.2f}x' for r in report['round_ratios'])
+        print(f'ratio of each round: {rounds}')
+    median = 'median ' if args.rounds > 1 else ''
+    print(f"this tree / baseline: {report['ratio']:.2f}x {median}frames/s")
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(report, f, indent=2)
