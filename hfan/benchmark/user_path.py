@@ -166,10 +166,11 @@ def compare_user_path(inputs: Sequence[str], config: str, checkpoint: str,
     for label, label_runs in runs.items():
         median = sorted(label_runs, key=lambda r: r['fps'])[
             (len(label_runs) - 1) // 2]
-        results[label] = dict(
-            median, fps_rounds=[r['fps'] for r in label_runs],
-            **{k: v for k, v in label_runs[0].items()
-               if k == 'breakdown_s_per_frame'})
+        results[label] = dict(median,
+                              fps_rounds=[r['fps'] for r in label_runs])
+        if 'breakdown_s_per_frame' in label_runs[0]:  # the first round's
+            results[label]['breakdown_s_per_frame'] = label_runs[0][
+                'breakdown_s_per_frame']
     old_runs, new_runs = runs.values()
     old_result, new_result = results.values()
     return dict(

@@ -28,8 +28,9 @@ class OriginalMixVisionTransformer(MixVisionTransformer):
             result, faster). False keeps MMSeg's ``nn.MultiheadAttention``
             call. Default: True.
         token_ffn (bool): apply the Mix-FFN's 1x1 convolutions to the
-            tokens as linear maps (:class:`TokenMixFFN`; same weights and
-            result, faster). False keeps MMSeg's ``MixFFN``. Default: True.
+            tokens as linear maps (:class:`TokenMixFFN`; same weights, the
+            result to float rounding, faster). False keeps MMSeg's
+            ``MixFFN``. Default: True.
         **kwargs: ``MixVisionTransformer`` arguments.
     """
 
