@@ -4,6 +4,8 @@ from mmseg.models.backbones.mit import EfficientMultiheadAttention
 from mmseg.models.utils import nchw_to_nlc, nlc_to_nchw
 from torch import Tensor
 
+from . import onednn_fusion
+
 
 class FusedEfficientMultiheadAttention(EfficientMultiheadAttention):
     """MMSeg's ``EfficientMultiheadAttention`` computed with
@@ -35,13 +37,22 @@ class FusedEfficientMultiheadAttention(EfficientMultiheadAttention):
         def split_heads(t: Tensor) -> Tensor:  # (B, N, C) -> (B, h, N, C/h)
             return t.view(batch, -1, heads, channels // heads).transpose(1, 2)
 
+        # inference on a CPU: oneDNN adds the biases and the residual in
+        # the products' kernels (onednn_fusion); the dropouts are identities
+        fused = (not self.training
+                 and onednn_fusion.fused_cpu_inference(x, x.numel()))
+        linear = onednn_fusion.linear if fused else F.linear
         w_q, w_k, w_v = mha.in_proj_weight.chunk(3)
         b_q, b_k, b_v = (mha.in_proj_bias.chunk(3)
                          if mha.in_proj_bias is not None else (None, ) * 3)
         out = F.scaled_dot_product_attention(
-            split_heads(F.linear(x, w_q, b_q)),
-            split_heads(F.linear(x_kv, w_k, b_k)),
-            split_heads(F.linear(x_kv, w_v, b_v)),
+            split_heads(linear(x, w_q, b_q)),
+            split_heads(linear(x_kv, w_k, b_k)),
+            split_heads(linear(x_kv, w_v, b_v)),
             dropout_p=mha.dropout if self.training else 0.0)
-        out = mha.out_proj(out.transpose(1, 2).reshape(batch, num_q, channels))
+        out = out.transpose(1, 2).reshape(batch, num_q, channels)
+        if fused:
+            return onednn_fusion.linear_add(out, mha.out_proj.weight,
+                                            mha.out_proj.bias, identity)
+        out = mha.out_proj(out)
         return identity + self.dropout_layer(self.proj_drop(out))
