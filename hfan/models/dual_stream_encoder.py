@@ -51,7 +51,7 @@ class DualStreamEncoder(BaseModule):
                 f'first; got shape {tuple(inputs.shape)}. Load samples with '
                 f'the LoadFrameAndFlow transform.')
         frames, flows = inputs.split(self.stream_channels, dim=1)
-        if self.training or _tracing():
+        if self.training or is_tracing():
             # (an exported graph must not bake in one batch's repeats)
             return tuple(self.backbone(torch.cat([frames, flows], dim=0)))
         # At test time a frame often comes with several flows (both flow
@@ -83,7 +83,9 @@ class DualStreamEncoder(BaseModule):
             for feat in feats)
 
 
-def _tracing() -> bool:
+def is_tracing() -> bool:
+    """Whether the forward is being traced (``torch.jit.trace``, the ONNX
+    export): data-dependent shortcuts must then be left out."""
     return torch.jit.is_tracing() or torch.onnx.is_in_onnx_export()
 
 

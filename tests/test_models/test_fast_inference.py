@@ -15,6 +15,7 @@ import hfan  # noqa: F401
 from hfan.apis import VideoSegmenter
 from hfan.models.dual_stream_encoder import unique_samples
 from hfan.models.efficient_attention import FusedEfficientMultiheadAttention
+from hfan.models.fusion.feature_alignment import FeatureAlignment
 from hfan.models.token_mix_ffn import TokenMixFFN
 
 init_default_scope('mmseg')
@@ -164,6 +165,36 @@ def test_encoder_encodes_a_repeated_frame_once():
     assert calls == [3, 4]
     for a, b in zip(shared, full):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_alignment_aligns_a_repeated_frame_once():
+    """FAM with one frame and two flows computes the frame's centres and
+    aligned features once (batch 1), and gives what the published order
+    (every sample through every step) gives."""
+    torch.manual_seed(0)
+    fam = FeatureAlignment(channels=32).eval()
+    for bn in fam.modules():  # running statistics away from the identity
+        if isinstance(bn, torch.nn.BatchNorm2d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2)
+    frame = torch.randn(1, 32, 12, 16).expand(2, -1, -1, -1).contiguous()
+    flow = torch.randn(2, 32, 12, 16)
+    batches = []
+    fam.object_pred.register_forward_hook(
+        lambda m, args, out: batches.append(args[0].shape[0]))
+    with torch.no_grad():
+        got_frame, got_flow = fam.align(frame, flow)
+        centres = fam.gather(frame, fam.object_pred(frame))
+        expected = (fam.object_context(frame, centres),
+                    fam.object_context(flow, centres))
+        # two different frames are aligned each on its own
+        other = torch.cat([frame[:1], torch.randn(1, 32, 12, 16)])
+        fam.align(other, flow)
+    assert batches == [1, 2, 2]
+    torch.testing.assert_close(got_frame, expected[0], rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(got_flow, expected[1], rtol=1e-6, atol=1e-6)
+    assert torch.equal(got_frame[0], got_frame[1])
+    assert not torch.equal(got_flow[0], got_flow[1])
 
 
 @pytest.fixture(scope='module')
