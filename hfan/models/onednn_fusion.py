@@ -35,14 +35,15 @@ def fused_cpu_inference(x: Tensor, largest_map: int) -> bool:
     largest input or output map holds ``largest_map >= MIN_ELEMENTS``
     values.
     """
-    return (largest_map >= MIN_ELEMENTS and x.device.type == 'cpu'
+    # Tracing first: under a tracer the sizes are tensors, and comparing
+    # them would warn (and be recorded) before the check said no.
+    return (not torch.jit.is_tracing() and not torch.jit.is_scripting()
+            and not torch.compiler.is_compiling()
+            and largest_map >= MIN_ELEMENTS and x.device.type == 'cpu'
             and x.dtype == torch.float32
             and not torch.is_grad_enabled()
             and torch.backends.mkldnn.is_available()
-            and not torch.is_autocast_enabled('cpu')
-            and not torch.jit.is_tracing()
-            and not torch.jit.is_scripting()
-            and not torch.compiler.is_compiling())
+            and not torch.is_autocast_enabled('cpu'))
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
