@@ -125,6 +125,17 @@ class HFANHead(BaseDecodeHead):
         # wide conv over 4E channels at stride 4 (the costliest op of the
         # head) is gone.
         slices = conv.weight.flatten(1).split(self.channels, dim=1)[::-1]
+        # The conv's bias and, in eval mode, the norm's affine map (BN's
+        # running statistics) act on the sum, per channel: they are folded
+        # into the levels' weights and level 1's bias, so the stride-4 map
+        # is not read and written twice more (same function, to float
+        # rounding).
+        bias = conv.bias
+        affine = self._norm_as_affine()
+        if affine is not None:
+            scale, shift = affine
+            slices = [scale[:, None] * weight for weight in slices]
+            bias = shift if bias is None else scale * bias + shift
         # On a CPU the stride-4 maps are kept channels-last: PyTorch's
         # bilinear upsampling of an E-channel map is ~6x faster in that
         # layout (one vector op per output pixel over the channels), and the
@@ -139,13 +150,32 @@ class HFANHead(BaseDecodeHead):
             if channels_last:
                 feat = feat.contiguous(memory_format=torch.channels_last)
             merged = weight @ projection.weight.flatten(1)  # (E, C_i)
+            level_bias = weight @ projection.bias
+            if out is None and bias is not None:  # level 1, at stride 4
+                level_bias = level_bias + bias
             level = self._upsample(
-                F.conv2d(feat, merged[:, :, None, None],
-                         weight @ projection.bias), size)
+                F.conv2d(feat, merged[:, :, None, None], level_bias), size)
             out = level if out is None else out + level
-        if conv.bias is not None:
-            out = out + conv.bias[None, :, None, None]
-        return self.cls_seg(self._norm_and_activation(out)).contiguous()
+        out = self._norm_and_activation(out, norm=affine is None)
+        return self.cls_seg(out).contiguous()
+
+    def _norm_as_affine(self):
+        """``fusion_conv``'s norm as a per-channel ``(scale, shift)``,
+        ``norm(x) = scale * x + shift``, where it is one: a BatchNorm with
+        running statistics in eval mode, right after the conv. ``None``
+        otherwise (training, another norm or order, no norm)."""
+        module = self.fusion_conv
+        norm = module.norm if module.with_norm else None
+        if (self.training or module.order[1] != 'norm'
+                or not isinstance(norm, nn.modules.batchnorm._BatchNorm)
+                or norm.running_var is None):
+            return None
+        scale = torch.rsqrt(norm.running_var + norm.eps)
+        shift = -norm.running_mean * scale
+        if norm.weight is not None:
+            scale = scale * norm.weight
+            shift = shift * norm.weight + norm.bias
+        return scale, shift
 
     def _decode_upsampling_first(self, fused: List[Tensor],
                                  size) -> Tensor:
@@ -167,12 +197,12 @@ class HFANHead(BaseDecodeHead):
             mode=self.interpolate_mode,
             align_corners=self.align_corners)
 
-    def _norm_and_activation(self, x: Tensor) -> Tensor:
-        """``fusion_conv`` after its conv: norm and activation in its
-        order."""
+    def _norm_and_activation(self, x: Tensor, norm: bool = True) -> Tensor:
+        """``fusion_conv`` after its conv: norm (unless folded: ``norm``
+        False) and activation in its order."""
         module = self.fusion_conv
         for layer in module.order:
-            if layer == 'norm' and module.with_norm:
+            if layer == 'norm' and module.with_norm and norm:
                 x = module.norm(x)
             elif layer == 'act' and module.with_activation:
                 x = module.activate(x)

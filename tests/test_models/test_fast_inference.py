@@ -125,6 +125,16 @@ def test_decoder_reordering_equals_the_published_order(method):
     with torch.no_grad():
         torch.testing.assert_close(head(feats), published(), rtol=1e-5,
                                    atol=1e-5)
+        # the fuse conv's bias and its BN (running statistics, affine) are
+        # folded into the levels in eval mode: away from their initial
+        # identity values, the result is still the published order's
+        fuse = head.fusion_conv
+        fuse.conv.bias = torch.nn.Parameter(torch.randn(head.channels))
+        for name in ('running_mean', 'weight', 'bias'):
+            getattr(fuse.norm, name).copy_(torch.randn(head.channels))
+        fuse.norm.running_var.uniform_(0.2, 3)
+        torch.testing.assert_close(head(feats), published(), rtol=1e-5,
+                                   atol=1e-5)
     head.train()
     state = {k: v.clone() for k, v in head.state_dict().items()}
     torch.manual_seed(1)  # the same dropout masks in both orders
