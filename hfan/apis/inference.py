@@ -41,6 +41,8 @@ from mmengine.dataset import Compose
 from mmseg.models.utils import resize
 from torch import Tensor
 
+from hfan.utils.channels import concat_channels
+
 from .config import load_config
 from .model import build_model
 
@@ -126,7 +128,7 @@ def stack_frame_and_flow(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
         raise ValueError(f'the frame is {frame.shape[1]}x{frame.shape[0]} but '
                          f'its flow is {flow.shape[1]}x{flow.shape[0]}; they '
                          'must have the same size')
-    return np.concatenate([frame, flow], axis=2)
+    return concat_channels([frame, flow])
 
 
 #: environment variable with the default of ``cpu_bf16`` (auto / on / off)

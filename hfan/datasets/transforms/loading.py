@@ -6,6 +6,7 @@ from mmengine import fileio
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
+from hfan.utils.channels import concat_channels
 from hfan.utils.image_io import (
     check_image_bytes,
     decode_image_bgr,
@@ -51,7 +52,7 @@ class LoadFrameAndFlow(BaseTransform):
                 f'{frame.shape[0]} but its flow image {results["flow_path"]} '
                 f'is {flow.shape[1]}x{flow.shape[0]}; they must have the '
                 'same size')
-        img = np.concatenate([frame, flow], axis=2)
+        img = concat_channels([frame, flow])
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]

@@ -3,6 +3,8 @@ import numpy as np
 from mmseg.datasets.transforms import PhotoMetricDistortion
 from mmseg.registry import TRANSFORMS
 
+from hfan.utils.channels import concat_channels
+
 
 @TRANSFORMS.register_module()
 class PairedPhotoMetricDistortion(PhotoMetricDistortion):
@@ -23,5 +25,5 @@ class PairedPhotoMetricDistortion(PhotoMetricDistortion):
         for half in (img[..., :3], img[..., 3:]):
             single = super().transform(dict(img=np.ascontiguousarray(half)))
             halves.append(single['img'])
-        results['img'] = np.concatenate(halves, axis=2)
+        results['img'] = concat_channels(halves)
         return results
