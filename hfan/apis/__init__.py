@@ -16,10 +16,11 @@ from hfan.models.checkpoint import (
 )
 
 from .config import load_config
-from .inference import VideoSegmenter
+from .inference import VideoSegmenter, VideoStream
 from .model import build_model
 
 __all__ = [
-    'load_config', 'build_model', 'VideoSegmenter', 'CheckpointMismatchError',
+    'load_config', 'build_model', 'VideoSegmenter', 'VideoStream',
+    'CheckpointMismatchError',
     'load_hfan_checkpoint', 'load_mit_pretrained', 'read_checkpoint'
 ]

@@ -28,6 +28,7 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    NamedTuple,
     Optional,
     Sequence,
     Tuple,
@@ -214,6 +215,15 @@ def argmax_classes(probs: Tensor) -> Tensor:
     if probs.shape[0] == 2:
         return (probs[1] > probs[0]).to(torch.uint8)
     return probs.argmax(dim=0).to(torch.uint8)
+
+
+class VideoStream(NamedTuple):
+    """A video for :meth:`VideoSegmenter.segment_videos`: the arguments of
+    :meth:`VideoSegmenter.segment_video` that belong to one video."""
+    frames: Iterable[Any]
+    flows: Optional[Iterable[Any]] = None
+    load: Optional[Callable[[Any], np.ndarray]] = None
+    skip: Optional[Callable[[int], bool]] = None
 
 
 class VideoSegmenter:
@@ -596,29 +606,54 @@ class VideoSegmenter:
         (and their flows) prepared ahead by the background thread, and the
         ``model_workers`` batches being segmented.
         """
-        load = load or _identity
-        skip = skip or _never
+        yield from (result[1:] for result in self.segment_videos(
+            [VideoStream(frames, flows, load, skip)], flow_estimator,
+            batch_size=batch_size, flow_directions=flow_directions))
+
+    def segment_videos(
+        self,
+        videos: Iterable[VideoStream],
+        flow_estimator: Union[str, Callable[[np.ndarray, np.ndarray],
+                                            np.ndarray]] = 'dis',
+        *,
+        batch_size: int = 1,
+        flow_directions: Optional[str] = None,
+    ) -> Iterator[Tuple[int, int, Mask, Probability]]:
+        """:meth:`segment_video` of several videos, one after the other,
+        as one stream.
+
+        Args:
+            videos: :class:`VideoStream` s (frames, flows, load, skip of a
+                video, as :meth:`segment_video` takes them); any iterable,
+                taken when the video before has been read, so that a job
+                may be made on demand (a run that stops early opens no
+                further video).
+            flow_estimator, batch_size, flow_directions: as in
+                :meth:`segment_video`, for every video.
+
+        Yields:
+            ``(video, t, mask, fg_prob)`` for each frame not skipped, video
+            by video (``video``: the job's index in ``videos``), in order.
+
+        The same masks as a :meth:`segment_video` per video, but the next
+        video is read, its flow computed and its first frames segmented
+        while the last frames of the one before are: with one call per
+        video, a video's last forward ran alone (one core idle on a 2-core
+        CPU) and the next video's first frame waited for its flow. A batch
+        may hold frames of two videos.
+        """
         from hfan.flow import check_flow_directions
         directions = check_flow_directions(
             flow_directions or self.flow_directions)
-        if flows is not None and directions != 'forward':
-            raise ValueError(
-                'segment_video: the given flows are one per frame, but the '
-                f'flow directions are {directions!r}; pass flows=None to '
-                'compute both directions from the frames, or '
-                "flow_directions='forward' to use the given flows")
-        pairs = (self._pairs_with_flow(frames, flows, load, skip)
-                 if flows is not None else self._pairs_computing_flow(
-                     frames, flow_estimator, load, skip, directions))
         # Decoding, flow, colour coding and the test pipeline (stacking,
         # resizing) are done ahead, in a thread with `prefetch`, while the
         # model segments the frames before.
-        pairs = self._prepare_items(pairs)
+        items = self._prepared_videos(videos, flow_estimator, directions)
         workers = self.model_workers
         if self.prefetch:
             from hfan.utils.prefetch import prefetch
-            pairs = prefetch(pairs, depth=max(2, batch_size * workers))
-        batches = _batched(pairs, batch_size)
+            items = prefetch(items, depth=max(2, batch_size * workers))
+        batches = _batched(items, batch_size)
         # one worker: ordered_map runs in this thread, the threads unchanged
         from hfan.utils.ordered_map import ordered_map
         with torch_threads(max(1, torch.get_num_threads() // workers)):
@@ -626,6 +661,24 @@ class VideoSegmenter:
                     lambda batch: list(self._segment_items(batch)), batches,
                     workers, name='hfan-model'):
                 yield from results
+
+    def _prepared_videos(self, videos, flow_estimator, directions):
+        """``(video, t, frame size, one prepared sample per flow)`` of the
+        frames of every video, in order."""
+        for video, job in enumerate(videos):
+            if job.flows is not None and directions != 'forward':
+                raise ValueError(
+                    'segment_video: the given flows are one per frame, but '
+                    f'the flow directions are {directions!r}; pass '
+                    'flows=None to compute both directions from the frames, '
+                    "or flow_directions='forward' to use the given flows")
+            load = job.load or _identity
+            skip = job.skip or _never
+            pairs = (self._pairs_with_flow(job.frames, job.flows, load, skip)
+                     if job.flows is not None else self._pairs_computing_flow(
+                         job.frames, flow_estimator, load, skip, directions))
+            for item in self._prepare_items(pairs):
+                yield (video, ) + item
 
     def _prepare_items(self, pairs):
         """(t, frame, flows) -> (t, frame size, one prepared sample per
@@ -638,14 +691,16 @@ class VideoSegmenter:
             yield t, frame.shape[:2], prepared
 
     def _segment_items(self, batch):
+        """``(video, t, mask, fg_prob)`` of a batch of
+        :meth:`_prepared_videos` items."""
         try:
-            masks, probs = self._segment_prepared([b[2] for b in batch],
-                                                  [b[1] for b in batch])
+            masks, probs = self._segment_prepared([b[3] for b in batch],
+                                                  [b[2] for b in batch])
         except ValueError as err:
-            where = ', '.join(str(b[0]) for b in batch)
+            where = ', '.join(str(b[1]) for b in batch)
             raise ValueError(f'frame {where}: {err}') from err
-        for (t, _, _), mask, prob in zip(batch, masks, probs):
-            yield t, mask, prob
+        for (video, t, _, _), mask, prob in zip(batch, masks, probs):
+            yield video, t, mask, prob
 
     @staticmethod
     def _pairs_with_flow(frames, flows, load, skip):

@@ -6,14 +6,15 @@ a resume with other settings (:mod:`.run_record`), segments the frames not
 yet written with :class:`~hfan.apis.VideoSegmenter`, writes them with
 :class:`~hfan.io.FrameWriter` and finally the overlays (:mod:`.overlays`).
 """
+import functools
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from tqdm import tqdm
 
-from hfan.apis import VideoSegmenter, load_config
+from hfan.apis import VideoSegmenter, VideoStream, load_config
 from hfan.io.frame_writer import FrameWriter
 from hfan.io.video import VIDEO_FORMATS
 from hfan.models.segmentor import check_test_cfg
@@ -291,32 +292,44 @@ def run(options: Optional[InferenceOptions] = None,
     bar = tqdm(total=total, initial=skipped, unit='frame',
                disable=not progress, dynamic_ncols=True)
     start = time.perf_counter()
-    with writer:
+    # Frames beyond the budget are skipped too, so a limited run stops
+    # without reading further. `skip` is called as frames are read, in
+    # order, in segment_videos' reading thread.
+    left = [budget]
+
+    def skip(wanted, t):
+        if not wanted[t] or left[0] <= 0:
+            return True
+        left[0] -= 1
+        return False
+
+    started: List[VideoInput] = []
+
+    def streams():
+        """The videos with frames to segment, as they are reached: one
+        stream for all (segment_videos), so the next video is read and its
+        flow computed while the last frames of the one before are being
+        segmented."""
         for video in videos:
-            wanted = todo[video.name]
-            if done >= budget or not any(wanted):
-                continue
-            bar.set_description(video.name)
-            # Frames beyond the budget are skipped too, so a limited run
-            # stops without reading further.
-            left = [budget - done]
+            if left[0] <= 0:
+                return
+            if any(todo[video.name]):
+                started.append(video)
+                yield VideoStream(video.frames, video.flows, video.load,
+                                  functools.partial(skip, todo[video.name]))
 
-            def skip(t, wanted=wanted, left=left):
-                if not wanted[t] or left[0] <= 0:
-                    return True
-                left[0] -= 1
-                return False
-
-            for t, mask, prob in segmenter.segment_video(
-                    video.frames, video.flows, estimator, load=video.load,
-                    skip=skip, batch_size=options.batch_size,
-                    flow_directions=directions):
-                if not segmented.get(video.name):
-                    start_video(video)
-                writer.write(video.name, video.frame_ids[t], mask, prob)
-                segmented[video.name] = segmented.get(video.name, 0) + 1
-                done += 1
-                bar.update(1)
+    with writer:
+        for index, t, mask, prob in segmenter.segment_videos(
+                streams(), estimator, batch_size=options.batch_size,
+                flow_directions=directions):
+            video = started[index]
+            if not segmented.get(video.name):
+                bar.set_description(video.name)
+                start_video(video)
+            writer.write(video.name, video.frame_ids[t], mask, prob)
+            segmented[video.name] = segmented.get(video.name, 0) + 1
+            done += 1
+            bar.update(1)
     seconds = time.perf_counter() - start
     bar.close()
     written, kept, pending = ({}, {}, [])

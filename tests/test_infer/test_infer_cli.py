@@ -157,6 +157,16 @@ def _dead_pid() -> int:
     return child.pid
 
 
+def test_max_frames_counts_across_videos(tiny, vos_root, tmp_path):
+    """One stream over the videos: the budget runs on into the second
+    video and stops there; a resume takes the next missing frame."""
+    out = tmp_path / 'masks'
+    assert run_infer(tiny, vos_root, out, '--max-frames', '6') == 0
+    assert [n for n in NAMES if (out / f'{n}.png').exists()] == NAMES[:6]
+    assert run_infer(tiny, vos_root, out, '--max-frames', '1') == 0
+    assert [n for n in NAMES if (out / f'{n}.png').exists()] == NAMES[:7]
+
+
 def test_resume_finishes_only_missing_frames(tiny, vos_root, tmp_path,
                                              capsys):
     out = tmp_path / 'masks'
