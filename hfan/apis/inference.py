@@ -422,18 +422,26 @@ class VideoSegmenter:
 
     def _probabilities(self, inputs: List[Tensor],
                        samples: list) -> List[Tensor]:
-        data = self.model.data_preprocessor(
-            dict(inputs=inputs, data_samples=samples), False)
+        # The forward runs in inference mode: no autograd bookkeeping on any
+        # tensor (version counters, views), ~3% of the demo model's forward
+        # on a CPU (docs/benchmarks.md). The probabilities are computed
+        # outside it, so that callers get ordinary tensors (an inference
+        # tensor cannot be changed in place outside inference mode).
+        with torch.inference_mode():
+            data = self.model.data_preprocessor(
+                dict(inputs=inputs, data_samples=samples), False)
         metas = [sample.metainfo for sample in data['data_samples']]
         if self.fp16:
             # The published test cast the input to float16 and ran the whole
             # forward under autocast (docs/checkpoints.md, section 3, point 8).
             with torch.autocast('cuda', dtype=torch.float16):
-                logits = self.model.inference(data['inputs'].half(), metas)
+                with torch.inference_mode():
+                    logits = self.model.inference(data['inputs'].half(),
+                                                  metas)
                 return frame_probabilities(logits, metas,
                                            self.model.align_corners)
         with torch.autocast('cpu', dtype=torch.bfloat16,
-                            enabled=self.cpu_bf16):
+                            enabled=self.cpu_bf16), torch.inference_mode():
             logits = self.model.inference(data['inputs'], metas)
         return frame_probabilities(logits.float(), metas,
                                    self.model.align_corners)
