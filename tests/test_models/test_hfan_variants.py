@@ -304,6 +304,22 @@ def test_preprocessor_normalises_each_half_as_rgb():
     rgb = [30, 20, 10, 50, 100, 200]
     expected = [(v - mean[i % 3]) / std[i % 3] for i, v in enumerate(rgb)]
     torch.testing.assert_close(out, torch.tensor(expected))
+    # bit for bit the float32 arithmetic (x - mean) / std, for uint8 and
+    # float inputs, and the caller's float tensor is left as it was
+    images = torch.randint(0, 256, (6, 5, 7), dtype=torch.uint8)
+    mean6 = torch.tensor(mean * 2).view(6, 1, 1)
+    std6 = torch.tensor(std * 2).view(6, 1, 1)
+    rgb_order = [2, 1, 0, 5, 4, 3]
+    exact = (images[rgb_order].float() - mean6) / std6
+    for given in (images, images.float()):
+        before = given.clone()
+        assert torch.equal(pre.normalize(given), exact)
+        assert torch.equal(given, before)
+    as_is = MODELS.build(dict(type='FrameFlowDataPreProcessor',
+                              bgr_to_rgb=False))
+    given = images.float()
+    assert torch.equal(as_is.normalize(given), (given - mean6) / std6)
+    assert torch.equal(given, images.float())
     with pytest.raises(ValueError, match='3 values'):
         MODELS.build(dict(type='FrameFlowDataPreProcessor', mean=[1, 2]))
 
