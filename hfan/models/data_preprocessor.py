@@ -41,10 +41,13 @@ class FrameFlowDataPreProcessor(SegDataPreProcessor):
                     f'(frame then flow), got {len(values)}: {values}')
         mean = mean * 2 if len(mean) == 3 else mean
         std = std * 2 if len(std) == 3 else std
-        self.register_buffer('frame_flow_mean',
-                             torch.tensor(mean).view(-1, 1, 1), False)
-        self.register_buffer('frame_flow_std',
-                             torch.tensor(std).view(-1, 1, 1), False)
+        # float32 whatever the config wrote (mean=[0, 0, 0] is integers)
+        self.register_buffer(
+            'frame_flow_mean',
+            torch.tensor(mean, dtype=torch.float32).view(-1, 1, 1), False)
+        self.register_buffer(
+            'frame_flow_std',
+            torch.tensor(std, dtype=torch.float32).view(-1, 1, 1), False)
 
     def normalize(self, inputs: Tensor) -> Tensor:
         """(6, H, W) BGR frame+flow -> (6, H, W) normalised RGB frame+flow."""

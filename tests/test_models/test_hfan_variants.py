@@ -320,6 +320,11 @@ def test_preprocessor_normalises_each_half_as_rgb():
     given = images.float()
     assert torch.equal(as_is.normalize(given), (given - mean6) / std6)
     assert torch.equal(given, images.float())
+    # statistics written as integers (no normalisation): float32 values
+    identity = MODELS.build(dict(type='FrameFlowDataPreProcessor',
+                                 mean=[0, 0, 0], std=[1, 1, 1]))
+    assert torch.equal(identity.normalize(images),
+                       images[rgb_order].float())
     with pytest.raises(ValueError, match='3 values'):
         MODELS.build(dict(type='FrameFlowDataPreProcessor', mean=[1, 2]))
 
