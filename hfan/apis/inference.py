@@ -45,6 +45,7 @@ from torch import Tensor
 from hfan.utils.channels import concat_channels
 
 from .config import load_config
+from .frame_pipeline import FramePipeline
 from .model import build_model
 
 #: Pipeline steps that read files; in memory the arrays are given instead.
@@ -113,11 +114,24 @@ def stack_frame_and_flow(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
     The frame comes first, as ``LoadFrameAndFlow`` stacks them. A raw flow
     field is colour-coded first (``flow_to_bgr``, the published coding).
     """
+    frame = checked_frame(frame)
+    return concat_channels([frame, flow_image(flow, frame)])
+
+
+def checked_frame(frame: np.ndarray) -> np.ndarray:
+    """``frame`` as an array, refused unless a BGR uint8 (H, W, 3) image."""
     frame = np.asarray(frame)
-    flow = np.asarray(flow)
     if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
         raise ValueError('expected a BGR uint8 frame of shape (H, W, 3), got '
                          f'{frame.dtype} {frame.shape}')
+    return frame
+
+
+def flow_image(flow: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """The BGR uint8 flow image of ``frame``: ``flow`` as it is, or
+    colour-coded (``flow_to_bgr``) when it is a raw (H, W, 2) field;
+    refused unless of the frame's size."""
+    flow = np.asarray(flow)
     if flow.ndim == 3 and flow.shape[2] == 2:
         from hfan.flow import flow_to_bgr
         flow = flow_to_bgr(flow)
@@ -129,7 +143,7 @@ def stack_frame_and_flow(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
         raise ValueError(f'the frame is {frame.shape[1]}x{frame.shape[0]} but '
                          f'its flow is {flow.shape[1]}x{flow.shape[0]}; they '
                          'must have the same size')
-    return concat_channels([frame, flow])
+    return flow
 
 
 #: environment variable with the default of ``cpu_bf16`` (auto / on / off)
@@ -365,6 +379,8 @@ class VideoSegmenter:
             torch.backends.cudnn.benchmark = True
         self.pipeline = Compose(
             in_memory_pipeline(test_pipeline_of(cfg, aug_test)))
+        # the same pipeline, a frame with several flows resized once
+        self._frame_pipeline = FramePipeline(self.pipeline)
         self._flow_estimators: Dict[str, Callable] = {}
 
     @property
@@ -389,9 +405,17 @@ class VideoSegmenter:
             ``dict(inputs, data_samples)``: a (6, h, w) uint8 tensor and its
             ``SegDataSample`` (``aug_test``: lists of both, one per view).
         """
-        img = stack_frame_and_flow(frame, flow)
-        return self.pipeline(
-            dict(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2]))
+        return self.prepare_frame(frame, [flow])[0]
+
+    def prepare_frame(self, frame: np.ndarray,
+                      flows: Sequence[np.ndarray]) -> List[dict]:
+        """:meth:`prepare` of ``frame`` with each of ``flows``; the frame
+        goes through the pipeline's leading resizes once
+        (:class:`~hfan.apis.frame_pipeline.FramePipeline`: the same
+        samples)."""
+        frame = checked_frame(frame)
+        return self._frame_pipeline(
+            frame, [flow_image(flow, frame) for flow in flows])
 
     @torch.no_grad()
     def predict(self, prepared: Sequence[dict]) -> List[Tensor]:
@@ -513,7 +537,7 @@ class VideoSegmenter:
         for i, views in enumerate(flows):
             if len(views) == 0:
                 raise ValueError(f'frame {i} has no flow')
-        prepared = [[self.prepare(frame, flow) for flow in views]
+        prepared = [self.prepare_frame(frame, views)
                     for frame, views in zip(frames, flows)]
         return self._segment_prepared(prepared,
                                       [frame.shape[:2] for frame in frames])
@@ -693,7 +717,7 @@ class VideoSegmenter:
         flow)."""
         for t, frame, flows in pairs:
             try:
-                prepared = [self.prepare(frame, flow) for flow in flows]
+                prepared = self.prepare_frame(frame, flows)
             except ValueError as err:
                 raise ValueError(f'frame {t}: {err}') from err
             yield t, frame.shape[:2], prepared
