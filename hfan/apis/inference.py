@@ -3,7 +3,7 @@
 :class:`VideoSegmenter` wraps model building, checkpoint loading, the
 config's test pipeline and the test-time options (sliding windows, the
 published multi-scale + flip test, both flow directions, CUDA fp16 autocast)
-behind three calls::
+behind a few calls::
 
     seg = VideoSegmenter('local_configs/hfan/hfan.small.512x512.refine.py',
                          'checkpoint/HFAN-s-converted.pth', device='cuda:0')
@@ -11,6 +11,9 @@ behind three calls::
     masks, probs = seg.segment_batch(frames, flows)         # several
     for t, mask, prob in seg.segment_video(frames):         # a whole video,
         ...                                                  # flow computed
+    for v, t, mask, prob in seg.segment_videos(              # several, as
+            [VideoStream(frames) for frames in videos]):     # one stream
+        ...
 
 Inputs are what OpenCV decodes: BGR ``uint8`` arrays ``(H, W, 3)``; the flow
 is the colour-coded flow image of the published data (``flow/<split>/*.jpg``)
