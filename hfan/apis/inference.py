@@ -45,8 +45,6 @@ from mmengine.dataset import Compose
 from mmseg.models.utils import resize
 from torch import Tensor
 
-from hfan.utils.channels import concat_channels
-
 from .config import load_config
 from .frame_pipeline import FramePipeline
 from .model import build_model
@@ -109,16 +107,6 @@ def test_pipeline_of(cfg: Config, aug_test: bool = False) -> List[dict]:
         return cfg.test_pipeline
     raise ValueError('the config has neither test_dataloader.dataset.pipeline '
                      'nor test_pipeline')
-
-
-def stack_frame_and_flow(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """(H, W, 3) BGR frame + flow image or (H, W, 2) flow -> (H, W, 6) uint8.
-
-    The frame comes first, as ``LoadFrameAndFlow`` stacks them. A raw flow
-    field is colour-coded first (``flow_to_bgr``, the published coding).
-    """
-    frame = checked_frame(frame)
-    return concat_channels([frame, flow_image(flow, frame)])
 
 
 def checked_frame(frame: np.ndarray) -> np.ndarray:
@@ -660,7 +648,7 @@ class VideoSegmenter:
         Args:
             videos: :class:`VideoStream` s (frames, flows, load, skip of a
                 video, as :meth:`segment_video` takes them); any iterable,
-                taken when the video before has been read, so that a job
+                taken when the video before has been read, so that a stream
                 may be made on demand (a run that stops early opens no
                 further video).
             flow_estimator, batch_size, flow_directions: as in
@@ -668,7 +656,7 @@ class VideoSegmenter:
 
         Yields:
             ``(video, t, mask, fg_prob)`` for each frame not skipped, video
-            by video (``video``: the job's index in ``videos``), in order.
+            by video (``video``: the stream's index in ``videos``), in order.
 
         The same masks as a :meth:`segment_video` per video, but the next
         video is read, its flow computed and its first frames segmented
