@@ -114,7 +114,10 @@ def unique_samples(batch: Tensor) -> Tuple[Tensor, Tensor]:
             keep.append(i)
     if len(keep) == len(batch):
         return batch, torch.arange(len(batch), device=batch.device)
-    return batch[keep], torch.tensor(index, device=batch.device)
+    index = torch.tensor(index, device=batch.device)
+    if keep == list(range(keep[0], keep[-1] + 1)):  # a view, not a copy
+        return batch[keep[0]:keep[-1] + 1], index
+    return batch[keep], index
 
 
 def split_streams(feature: Tensor) -> List[Tensor]:

@@ -19,6 +19,7 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from .dual_stream_encoder import split_streams
+from .folding import batch_norm_affine
 from .fusion import FUSION_BY_METHOD, PARAMETER_FREE_METHODS
 
 
@@ -155,7 +156,9 @@ class HFANHead(BaseDecodeHead):
                 level_bias = level_bias + bias
             level = self._upsample(
                 F.conv2d(feat, merged[:, :, None, None], level_bias), size)
-            out = level if out is None else out + level
+            # (in place: the sum is this loop's own tensor, and neither
+            # the conv nor the upsampling needs its output for a backward)
+            out = level if out is None else out.add_(level)
         out = self._norm_and_activation(out, norm=affine is None)
         return self.cls_seg(out).contiguous()
 
@@ -165,17 +168,10 @@ class HFANHead(BaseDecodeHead):
         running statistics in eval mode, right after the conv. ``None``
         otherwise (training, another norm or order, no norm)."""
         module = self.fusion_conv
-        norm = module.norm if module.with_norm else None
-        if (self.training or module.order[1] != 'norm'
-                or not isinstance(norm, nn.modules.batchnorm._BatchNorm)
-                or norm.running_var is None):
+        if (self.training or not module.with_norm
+                or module.order[1] != 'norm'):
             return None
-        scale = torch.rsqrt(norm.running_var + norm.eps)
-        shift = -norm.running_mean * scale
-        if norm.weight is not None:
-            scale = scale * norm.weight
-            shift = shift * norm.weight + norm.bias
-        return scale, shift
+        return batch_norm_affine(module.norm)
 
     def _decode_upsampling_first(self, fused: List[Tensor],
                                  size) -> Tensor:

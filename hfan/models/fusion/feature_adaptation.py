@@ -1,7 +1,12 @@
 """FAT: adaptive per-pixel, per-channel weighting of the two modalities."""
+from typing import Optional
+
+import torch
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.registry import MODELS
 from torch import Tensor, nn
+
+from ..folding import batch_norm_affine, fold_conv_module, folding_applies
 
 
 def _gate_branch(channels: int, inner_channels: int, norm_cfg: dict,
@@ -54,5 +59,34 @@ class FeatureAdaptation(nn.Module):
         return (self.local_branch(both) + self.global_branch(both)).sigmoid()
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
+        if folding_applies(self, flow):
+            out = self._forward_folded(frame, flow)
+            if out is not None:
+                return out
         weight = self.gate(frame, flow)
         return 2 * frame * weight + 2 * flow * (1 - weight)
+
+    def _forward_folded(self, frame: Tensor, flow: Tensor) -> Optional[Tensor]:
+        """The eval-mode forward with the local branch's convs and norms
+        folded (None where a layer does not fold): the same function to
+        float rounding, computed in place over the pixels, and the output
+        as ``2 * (flow + w * (frame - flow))``."""
+        local = self.local_branch
+        if len(local) != 5 or type(local[2]) is not nn.ReLU:
+            return None
+        first, second = fold_conv_module(local[0]), fold_conv_module(local[3])
+        middle, last = batch_norm_affine(local[1]), batch_norm_affine(local[4])
+        if None in (first, second, middle, last):
+            return None
+        batch, channels, height, width = flow.shape
+        both = (frame + flow).contiguous()
+        pooled = self.global_branch(both).view(batch, channels, 1)
+        pixels = both.view(batch, channels, height * width)
+        hidden = first(pixels)  # conv + bias + ReLU, (B, D, N)
+        hidden.mul_(middle[0][:, None]).add_(middle[1][:, None]).relu_()
+        weight = second(hidden)  # (B, C, N)
+        weight.mul_(last[0][:, None]).add_(last[1][:, None] + pooled)
+        weight.sigmoid_()
+        out = torch.sub(frame, flow, out=both).view_as(weight)
+        out.mul_(weight).add_(flow.reshape(batch, channels, -1)).mul_(2)
+        return out.view(batch, channels, height, width)

@@ -1,6 +1,7 @@
 """FAM: align frame and flow features on the primary object's semantics."""
-from typing import Tuple
+from typing import Callable, Optional, Tuple
 
+import torch
 from mmcv.cnn import ConvModule
 from mmseg.models.decode_heads.ocr_head import (
     ObjectAttentionBlock,
@@ -10,6 +11,7 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 from ..dual_stream_encoder import is_tracing, unique_samples
+from ..folding import fold_conv_module, folding_applies
 
 
 @MODELS.register_module()
@@ -60,16 +62,83 @@ class FeatureAlignment(nn.Module):
         In eval mode a frame repeated in the batch (a frame with both flow
         directions) has its centres and aligned features computed once:
         they depend on the frame alone. The same result, a quarter less of
-        the module's work with both directions.
+        the module's work with both directions. The aligned frame is then
+        the same tensor for every flow (a broadcast view when one frame is
+        shared by the whole batch).
         """
         index = None
+        attend = self.object_context
         if not self.training and not is_tracing():
             frame, index = unique_samples(frame)
+            if folding_applies(self, frame):
+                attend = self._folded_attention() or attend
         centres = self.gather(frame, self.object_pred(frame))  # (B, C, 2, 1)
-        aligned_frame = self.object_context(frame, centres)
+        aligned_frame = attend(frame, centres)
         if index is not None and len(frame) < len(flow):
-            aligned_frame, centres = aligned_frame[index], centres[index]
-        return aligned_frame, self.object_context(flow, centres)
+            if len(frame) == 1:
+                shape = (len(flow), ) + tuple(aligned_frame.shape[1:])
+                aligned_frame = aligned_frame.expand(shape)
+                centres = centres.expand((len(flow), ) + centres.shape[1:])
+            else:
+                aligned_frame, centres = aligned_frame[index], centres[index]
+        return aligned_frame, attend(flow, centres)
+
+    def _folded_attention(
+            self) -> Optional[Callable[[Tensor, Tensor], Tensor]]:
+        """``object_context`` with its 1x1 conv-BN-ReLU stacks folded into
+        matrix products (eval mode; None where a layer does not fold).
+
+        Same function to float rounding, in fewer passes over the pixels:
+        the pixel queries go through two folded products, the 2 centres'
+        keys and values through the block's own modules (two columns), and
+        since the out-projection is linear before its norm, it is applied
+        to the values rather than to every pixel's context
+        (``W (V P) = (W V) P``, P the attention over the centres); the
+        bottleneck on ``[context, x]`` is split into its two weight slices
+        instead of concatenating the maps.
+        """
+        block = self.object_context
+        if block.query_downsample is not None or not block.matmul_norm:
+            return None
+        query_convs = block.query_project
+        if not isinstance(query_convs, nn.Sequential):
+            query_convs = [query_convs]
+        folded = [fold_conv_module(m) for m in query_convs]
+        out = fold_conv_module(block.out_project)
+        bottleneck = fold_conv_module(block.bottleneck)
+        if None in folded or out is None or bottleneck is None:
+            return None
+        # bottleneck(cat([context, x])): the first C input columns act on
+        # the context, the last C on x
+        on_context, on_x = bottleneck.weight.split(
+            [block.out_channels, bottleneck.weight.shape[1] -
+             block.out_channels], dim=1)
+        scale = block.channels**-.5
+
+        def attend(feats: Tensor, centres: Tensor) -> Tensor:
+            batch, channels, height, width = feats.shape
+            pixels = feats.reshape(batch, channels, height * width)
+            query = pixels
+            for conv in folded:
+                query = conv(query)  # (B, D, N)
+            key = block.key_project(centres).flatten(2)  # (B, D, K)
+            value = block.value_project(centres).flatten(2)  # (B, D, K)
+            # similarity over the K centres for every pixel: (B, K, N)
+            attention = torch.bmm(key.transpose(1, 2) * scale,
+                                  query).softmax(dim=1)
+            context = torch.bmm(
+                torch.matmul(out.weight, value), attention)  # (B, C, N)
+            context += out.bias[:, None]
+            if out.relu:
+                context.relu_()
+            result = torch.bmm(on_x.expand(batch, -1, -1), pixels)
+            result += bottleneck.bias[:, None]
+            result.baddbmm_(on_context.expand(batch, -1, -1), context)
+            if bottleneck.relu:
+                result.relu_()
+            return result.view(batch, -1, height, width)
+
+        return attend
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
         aligned_frame, aligned_flow = self.align(frame, flow)
