@@ -137,30 +137,73 @@ class HFANHead(BaseDecodeHead):
             scale, shift = affine
             slices = [scale[:, None] * weight for weight in slices]
             bias = shift if bias is None else scale * bias + shift
-        # On a CPU the stride-4 maps are kept channels-last: PyTorch's
-        # bilinear upsampling of an E-channel map is ~6x faster in that
-        # layout (one vector op per output pixel over the channels), and the
-        # norm, activation and classifier that follow take it as it is: the
-        # decode head of the demo model runs ~1.2x faster, forward and
-        # backward (docs/deployment.md). The logits go back to the default
-        # layout (2 channels: a small copy). CUDA keeps its layout (not
-        # measured there).
-        channels_last = fused[0].device.type == 'cpu'
-        out = None
-        for projection, weight, feat in zip(self.projections, slices, fused):
-            if channels_last:
-                feat = feat.contiguous(memory_format=torch.channels_last)
-            merged = weight @ projection.weight.flatten(1)  # (E, C_i)
-            level_bias = weight @ projection.bias
-            if out is None and bias is not None:  # level 1, at stride 4
-                level_bias = level_bias + bias
-            level = self._upsample(
-                F.conv2d(feat, merged[:, :, None, None], level_bias), size)
-            # (in place: the sum is this loop's own tensor, and neither
-            # the conv nor the upsampling needs its output for a backward)
-            out = level if out is None else out.add_(level)
+        merged = [weight @ projection.weight.flatten(1)  # (E, C_i)
+                  for projection, weight in zip(self.projections, slices)]
+        biases = [weight @ projection.bias
+                  for projection, weight in zip(self.projections, slices)]
+        if bias is not None:
+            biases[0] = biases[0] + bias
+        if fused[0].device.type == 'cpu' and any(
+                feat.shape[2:] != size for feat in fused):
+            out = self._sum_levels_channels_last(fused, merged, biases, size)
+        else:
+            out = None
+            for weight, level_bias, feat in zip(merged, biases, fused):
+                level = self._upsample(
+                    F.conv2d(feat, weight[:, :, None, None], level_bias),
+                    size)
+                # (in place: the sum is this loop's own tensor, and neither
+                # the conv nor the upsampling needs its output for a
+                # backward)
+                out = level if out is None else out.add_(level)
         out = self._norm_and_activation(out, norm=affine is None)
         return self.cls_seg(out).contiguous()
+
+    def _sum_levels_channels_last(self, fused: List[Tensor],
+                                  weights: List[Tensor], biases: List[Tensor],
+                                  size) -> Tensor:
+        """``sum_i upsample(weights[i] @ fused[i] + biases[i])`` as a
+        channels-last (B, E, H, W) map, for a CPU.
+
+        PyTorch's bilinear upsampling of an E-channel map is ~6x faster
+        channels-last (one vector op per output pixel over the channels),
+        and the norm, activation and classifier that follow take it as it
+        is (the head ~1.2x faster, forward and backward: docs/deployment.md).
+        Each level's 1x1 conv is a batched product on the (B, C_i, h*w)
+        feature read transposed, which writes the channels-last map
+        directly; the levels below stride 4 are upsampled and summed first,
+        and the stride-4 level's product is accumulated into that sum
+        (``baddbmm_``), its bias moved to the deepest level (interpolation
+        weights sum to one): the stride-4 map is written once, not copied to
+        channels-last, filled with a bias and added. Same function to float
+        rounding.
+        """
+        num = len(fused)
+        full = [i for i in range(num) if fused[i].shape[2:] == size]
+        low = [i for i in reversed(range(num)) if i not in full]
+        biases = list(biases)
+        biases[low[0]] = biases[low[0]] + sum(biases[i] for i in full)
+        out = None
+        for i in low:
+            feat = fused[i]
+            batch, channels, height, width = feat.shape
+            level = torch.baddbmm(
+                biases[i], feat.reshape(batch, channels, -1).transpose(1, 2),
+                weights[i].t().expand(batch, -1, -1))  # (B, h*w, E)
+            level = self._upsample(
+                level.view(batch, height, width, -1).permute(0, 3, 1, 2),
+                size)
+            out = level if out is None else out.add_(level)
+        out = out.contiguous(memory_format=torch.channels_last)  # (a no-op
+        # after bilinear upsampling)
+        batch, embed = out.shape[:2]
+        tokens = out.permute(0, 2, 3, 1).view(batch, -1, embed)
+        for i in full:
+            feat = fused[i]
+            tokens.baddbmm_(
+                feat.reshape(batch, feat.shape[1], -1).transpose(1, 2),
+                weights[i].t().expand(batch, -1, -1))
+        return out
 
     def _norm_as_affine(self):
         """``fusion_conv``'s norm as a per-channel ``(scale, shift)``,
