@@ -18,7 +18,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor, nn
 
-from .dual_stream_encoder import split_streams
+from .dual_stream_encoder import is_tracing, split_streams
 from .folding import batch_norm_affine
 from .fusion import FUSION_BY_METHOD, PARAMETER_FREE_METHODS
 
@@ -173,8 +173,8 @@ class HFANHead(BaseDecodeHead):
         feature read transposed, which writes the channels-last map
         directly; the levels below stride 4 are upsampled and summed first,
         and the stride-4 level's product is accumulated into that sum
-        (``baddbmm_``), its bias moved to the deepest level (interpolation
-        weights sum to one): the stride-4 map is written once, not copied to
+        (in place), its bias moved to the deepest level (interpolation
+        weights sum to one): the stride-4 map is not copied to
         channels-last, filled with a bias and added. Same function to float
         rounding.
         """
@@ -196,14 +196,19 @@ class HFANHead(BaseDecodeHead):
             out = level if out is None else out.add_(level)
         out = out.contiguous(memory_format=torch.channels_last)  # (a no-op
         # after bilinear upsampling)
-        batch, embed = out.shape[:2]
-        tokens = out.permute(0, 2, 3, 1).view(batch, -1, embed)
+        batch, embed, height, width = out.shape
+        tokens = out.permute(0, 2, 3, 1).reshape(batch, -1, embed)
+        tracing = is_tracing()
         for i in full:
             feat = fused[i]
-            tokens.baddbmm_(
-                feat.reshape(batch, feat.shape[1], -1).transpose(1, 2),
-                weights[i].t().expand(batch, -1, -1))
-        return out
+            args = (feat.reshape(batch, feat.shape[1], -1).transpose(1, 2),
+                    weights[i].t().expand(batch, -1, -1))
+            # in place where it can be (no new stride-4 map); a trace (ONNX
+            # export) would not carry an in-place product on a view back to
+            # the map it views
+            tokens = (torch.baddbmm(tokens, *args)
+                      if tracing else tokens.baddbmm_(*args))
+        return tokens.view(batch, height, width, embed).permute(0, 3, 1, 2)
 
     def _norm_as_affine(self):
         """``fusion_conv``'s norm as a per-channel ``(scale, shift)``,
