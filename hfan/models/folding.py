@@ -8,8 +8,9 @@ batched matrix product with its bias and ReLU applied in place, and the
 stride-4 map is not read and written again for the norm (same function, to
 float rounding). Anything else (training, another conv, norm or order) is
 reported as not foldable and the caller keeps the modules; so are
-autocast (its dtypes are chosen per operator, not for in-place products)
-and tracing (an exported graph keeps the published layers).
+gradients (the folded arithmetic is in place), autocast (its dtypes are
+chosen per operator, not for in-place products) and tracing (an exported
+graph keeps the published layers).
 """
 from typing import NamedTuple, Optional, Tuple
 
@@ -37,9 +38,11 @@ class FoldedConv(NamedTuple):
 
 
 def folding_applies(module: nn.Module, x: Tensor) -> bool:
-    """Whether ``module`` may run folded on ``x``: eval mode, no autocast
-    on ``x``'s device, not tracing."""
-    return (not module.training and not is_tracing()
+    """Whether ``module`` may run folded on ``x``: eval mode without
+    gradients (the folded arithmetic is in place), no autocast on ``x``'s
+    device, not tracing."""
+    return (not module.training and not torch.is_grad_enabled()
+            and not is_tracing()
             and not torch.is_autocast_enabled(x.device.type))
 
 

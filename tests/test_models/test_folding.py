@@ -119,16 +119,38 @@ def test_folded_adaptation_equals_the_gate_formula():
     frame, flow = torch.randn(2, 32, 9, 11), torch.randn(2, 32, 9, 11)
     local_calls = count_calls(fat.local_branch)
     with torch.no_grad():
-        weight = fat.gate(frame, flow)
+        both = frame + flow
+        weight = (fat.local_branch(both) + fat.global_branch(both)).sigmoid()
         assert len(local_calls) == 1
         expected = 2 * frame * weight + 2 * flow * (1 - weight)
+        got_weight = fat.gate(frame, flow)
         got = fat(frame, flow)
     assert len(local_calls) == 1  # folded: the branch was not run
+    torch.testing.assert_close(got_weight, weight, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
     # the inputs are left as they were (the folded path works in place on
     # its own tensors only)
     with torch.no_grad():
         torch.testing.assert_close(fat(frame, flow), got)
+
+
+def test_gradients_in_eval_mode_run_the_modules():
+    """The folded arithmetic is in place: with gradients on (eval mode, as
+    a saliency tool would run it) the published modules run instead."""
+    torch.manual_seed(0)
+    fusion = randomise_norms(AlignedAdaptation(32, 16)).eval()
+    frame = torch.randn(2, 32, 6, 8, requires_grad=True)
+    flow = torch.randn(2, 32, 6, 8)
+    calls = count_calls(fusion.alignment.object_context.bottleneck)
+    local_calls = count_calls(fusion.adaptation.local_branch)
+    out = fusion(frame, flow)
+    assert len(calls) == 2 and len(local_calls) == 1
+    out.sum().backward()
+    assert frame.grad.abs().sum() > 0
+    with torch.no_grad():
+        torch.testing.assert_close(fusion(frame, flow), out.detach(),
+                                   rtol=1e-5, atol=1e-5)
+    assert len(calls) == 2 and len(local_calls) == 1  # folded without
 
 
 def test_training_and_other_norms_run_the_modules():

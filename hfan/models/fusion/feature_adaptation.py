@@ -55,22 +55,26 @@ class FeatureAdaptation(nn.Module):
 
     def gate(self, frame: Tensor, flow: Tensor) -> Tensor:
         """The frame's weight w in [0, 1], (B, C, h, w)."""
+        if folding_applies(self, flow):
+            weight = self._gate_folded(frame, flow)
+            if weight is not None:
+                return weight
         both = frame + flow
         return (self.local_branch(both) + self.global_branch(both)).sigmoid()
 
     def forward(self, frame: Tensor, flow: Tensor) -> Tensor:
-        if folding_applies(self, flow):
-            out = self._forward_folded(frame, flow)
-            if out is not None:
-                return out
         weight = self.gate(frame, flow)
+        if folding_applies(self, flow):
+            # the same as below to float rounding, as 2 * (flow + w * (frame
+            # - flow)) in place on a new tensor: four passes, not six
+            out = torch.sub(frame, flow)
+            return out.mul_(weight).add_(flow).mul_(2)
         return 2 * frame * weight + 2 * flow * (1 - weight)
 
-    def _forward_folded(self, frame: Tensor, flow: Tensor) -> Optional[Tensor]:
-        """The eval-mode forward with the local branch's convs and norms
-        folded (None where a layer does not fold): the same function to
-        float rounding, computed in place over the pixels, and the output
-        as ``2 * (flow + w * (frame - flow))``."""
+    def _gate_folded(self, frame: Tensor, flow: Tensor) -> Optional[Tensor]:
+        """:meth:`gate` with the local branch's convs and norms folded into
+        matrix products and its arithmetic in place (None where a layer
+        does not fold): the same function to float rounding."""
         local = self.local_branch
         if len(local) != 5 or type(local[2]) is not nn.ReLU:
             return None
@@ -81,12 +85,8 @@ class FeatureAdaptation(nn.Module):
         batch, channels, height, width = flow.shape
         both = (frame + flow).contiguous()
         pooled = self.global_branch(both).view(batch, channels, 1)
-        pixels = both.view(batch, channels, height * width)
-        hidden = first(pixels)  # conv + bias + ReLU, (B, D, N)
+        hidden = first(both.view(batch, channels, height * width))  # (B, D, N)
         hidden.mul_(middle[0][:, None]).add_(middle[1][:, None]).relu_()
-        weight = second(hidden)  # (B, C, N)
+        weight = second(hidden)  # conv + bias + ReLU, (B, C, N)
         weight.mul_(last[0][:, None]).add_(last[1][:, None] + pooled)
-        weight.sigmoid_()
-        out = torch.sub(frame, flow, out=both).view_as(weight)
-        out.mul_(weight).add_(flow.reshape(batch, channels, -1)).mul_(2)
-        return out.view(batch, channels, height, width)
+        return weight.sigmoid_().view(batch, channels, height, width)
